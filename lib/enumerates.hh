@@ -1,0 +1,75 @@
+// Enumerates: each GnuTLS enumeration is a disjoint Scheme type with one
+// object per value (compared with eq?) and a TYPE->string procedure.  All of
+// them come from the single description in enumerate_table.cc.
+#pragma once
+
+#include <libguile.h>
+
+#include <vector>
+
+namespace gg {
+
+enum class EnumKind {
+  alert_description,
+  alert_level,
+  certificate_request,
+  certificate_status,
+  certificate_type,
+  certificate_verify,
+  cipher,
+  close_request,
+  compression_method,
+  connection_end,
+  connection_flag,
+  credentials,
+  digest,
+  error,
+  handshake_description,
+  key_usage,
+  kx,
+  mac,
+  openpgp_certificate_format,
+  params,
+  pk_algorithm,
+  protocol,
+  psk_key_format,
+  server_name_type,
+  sign_algorithm,
+  x509_certificate_format,
+  x509_subject_alternative_name,
+};
+
+struct EnumValueSpec {
+  const char* name;  // Scheme name after "TYPE/"
+  int value;
+};
+
+struct EnumTypeSpec {
+  EnumKind kind;
+  const char* name;                    // Scheme type name: "cipher"
+  const char* (*describe)(int value);  // GnuTLS's name for ->string, or null
+  std::vector<EnumValueSpec> values;   // first name of a value is canonical,
+                                       // later ones are aliases (same object)
+};
+
+// The description, indexed by EnumKind.
+const std::vector<EnumTypeSpec>& enumerate_table();
+
+// Create every enumerate type, value and ->string procedure, and export them.
+void define_enumerates();
+
+// The object for `value`, or #f when GnuTLS returned a value not described.
+SCM enumerate(EnumKind kind, int value);
+SCM error_enumerate(int code);
+
+// The value of `obj`, which must be of `kind`: WrongTypeArgument otherwise.
+int enumerate_value(EnumKind kind, SCM obj, int position);
+bool is_enumerate(EnumKind kind, SCM obj);
+
+// The bitwise OR of a list of values of `kind` (flags); position names the
+// argument for errors.
+unsigned enumerate_flags(EnumKind kind, SCM list, int position);
+// The list of values of `kind` whose bits are set in `flags`.
+SCM enumerate_list_from_flags(EnumKind kind, unsigned flags);
+
+}  // namespace gg

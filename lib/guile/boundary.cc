@@ -1,0 +1,68 @@
+#include "guile/boundary.hh"
+
+#include "enumerates.hh"
+
+namespace gg {
+
+SchemeErrorToRaise SchemeErrorToRaise::from_current_exception() {
+  SchemeErrorToRaise e;
+  try {
+    throw;
+  } catch (const GnutlsError& x) {
+    e.kind = Kind::gnutls;
+    e.first = error_enumerate(x.code());
+    e.second = x.extra_arguments();
+  } catch (const WrongTypeArgument& x) {
+    e.kind = Kind::wrong_type;
+    e.first = x.object();
+    e.position = x.position();
+    e.expected = x.expected();
+  } catch (const OutOfRange& x) {
+    e.kind = Kind::out_of_range;
+    e.first = x.object();
+    e.position = x.position();
+  } catch (const SystemError& x) {
+    e.kind = Kind::system;
+    e.position = x.errno_value();
+  } catch (const PendingSchemeException& x) {
+    e.kind = Kind::rethrow;
+    e.first = x.captured().key();
+    e.second = x.captured().args();
+  } catch (const std::bad_alloc&) {
+    e.kind = Kind::out_of_memory;
+  } catch (const std::exception& x) {
+    e.kind = Kind::internal;
+    e.first = scm_from_utf8_string(x.what());
+  } catch (...) {
+    e.kind = Kind::internal;
+    e.first = scm_from_utf8_string("unknown C++ exception");
+  }
+  return e;
+}
+
+void SchemeErrorToRaise::raise(const char* who) const {
+  static SCM const gnutls_error = scm_from_utf8_symbol("gnutls-error");
+  switch (kind) {
+    case Kind::gnutls:
+      scm_throw(gnutls_error, scm_cons2(first, scm_from_utf8_symbol(who), second));
+    case Kind::wrong_type:
+      if (expected != nullptr) scm_wrong_type_arg_msg(who, position, first, expected);
+      scm_wrong_type_arg(who, position, first);
+    case Kind::out_of_range:
+      scm_out_of_range_pos(who, first, scm_from_int(position));
+    case Kind::system:
+      errno = position;
+      scm_syserror(who);
+    case Kind::rethrow:
+      CapturedException::reraise(first, second);
+    case Kind::out_of_memory:
+      scm_report_out_of_memory();
+      break;
+    case Kind::internal:
+    case Kind::none:
+      break;
+  }
+  scm_misc_error(who, "internal error: ~A", scm_list_1(first));
+}
+
+}  // namespace gg

@@ -1,0 +1,42 @@
+// The one place where C++ meets Scheme errors.  A Scheme error is a
+// non-local exit that skips C++ destructors, so every Scheme-visible
+// procedure runs its C++ body inside `guarded`: the body's objects are gone
+// before the matching Scheme error is raised.
+#pragma once
+
+#include "guile/errors.hh"
+
+#include <libguile.h>
+
+#include <exception>
+#include <new>
+
+namespace gg {
+
+// What to raise, once C++ is out of the way.  Only SCM values and static
+// strings: trivially destructible, and visible to the GC from the stack.
+struct SchemeErrorToRaise {
+  enum class Kind { none, gnutls, wrong_type, out_of_range, system, rethrow, out_of_memory, internal };
+  Kind kind = Kind::none;
+  SCM first = SCM_BOOL_F;   // error enumerate / offending object / key / message
+  SCM second = SCM_EOL;     // extra arguments / args
+  int position = 0;         // argument position or errno
+  const char* expected = nullptr;
+
+  // Convert the exception being handled (call from a catch block only).
+  static SchemeErrorToRaise from_current_exception();
+  [[noreturn]] void raise(const char* who) const;
+};
+
+template <class Body>
+auto guarded(const char* who, Body&& body) -> decltype(body()) {
+  SchemeErrorToRaise error;
+  try {
+    return body();
+  } catch (...) {
+    error = SchemeErrorToRaise::from_current_exception();
+  }
+  error.raise(who);
+}
+
+}  // namespace gg

@@ -1,0 +1,54 @@
+#include "guile/printing.hh"
+
+#include "guile/procedures.hh"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace gg {
+
+namespace {
+
+struct PrintableType {
+  SCM type;
+  std::string name;
+  Printer printer;
+};
+
+std::vector<PrintableType>& printable_types() {
+  static std::vector<PrintableType> types;
+  return types;
+}
+
+SCM object_to_string(SCM obj) {
+  for (const PrintableType& t : printable_types()) {
+    if (!SCM_IS_A_P(obj, t.type)) continue;
+    if (t.printer != nullptr) return scm_from_utf8_string(t.printer(obj).c_str());
+    char text[128];
+    std::snprintf(text, sizeof text, "#<%s %lx>", t.name.c_str(),
+                  static_cast<unsigned long>(SCM_UNPACK(obj)));
+    return scm_from_utf8_string(text);
+  }
+  return scm_object_to_string(obj, SCM_UNDEFINED);
+}
+
+}  // namespace
+
+void register_printable_type(SCM type, const char* name, Printer printer) {
+  printable_types().push_back({type, name, printer});
+}
+
+void register_printable_type(SCM type, Printer printer) {
+  printable_types().push_back({type, "", printer});
+}
+
+void define_printing_support() {
+  SCM types = SCM_EOL;
+  for (const PrintableType& t : printable_types()) types = scm_cons(t.type, types);
+  scm_c_define("%gnutls-object-types", types);
+  scm_c_define_gsubr("%gnutls-object->string", 1, 0, 0,
+                     reinterpret_cast<scm_t_subr>(&object_to_string));
+}
+
+}  // namespace gg

@@ -1,0 +1,12 @@
+// Entry point of the extension, called by (load-extension ...) in
+// module/gnutls.scm with the (gnutls) module current.
+#include "enumerates.hh"
+#include "guile/printing.hh"
+#include "guile/procedures.hh"
+
+extern "C" __attribute__((visibility("default"))) void scm_init_gnutls_cxx() {
+  for (void (*init)() : gg::initializer_registry()) init();
+  gg::define_enumerates();
+  gg::define_registered_procedures();
+  gg::define_printing_support();
+}

@@ -1,0 +1,34 @@
+// A transport over a Scheme port: any binary port (a socket port, a custom
+// port, a pipe) carries the encrypted bytes.  Every call into Scheme runs
+// under a catch; the exception is kept for the session to re-raise after
+// GnuTLS has returned, and GnuTLS sees a plain I/O error meanwhile.
+#pragma once
+
+#include "guile/captured_exception.hh"
+#include "io/transport.hh"
+
+#include <libguile.h>
+
+namespace gg::io {
+
+class PortTransport final : public Transport {
+ public:
+  // `port` must be kept reachable by the owner (the session holds it).
+  explicit PortTransport(SCM port) : port_(port) {}
+
+  IoResult pull(void* buffer, size_t size) override;
+  IoResult push(const giovec_t* iov, int iovcnt) override;
+  int wait_readable(unsigned ms) override;
+  int wait_fd() const override;
+  bool calls_scheme() const override { return true; }
+
+  SCM port() const { return port_; }
+  // The exception a Scheme call raised since the last call, if any.
+  CapturedException take_exception() { return std::move(exception_); }
+
+ private:
+  SCM port_;
+  CapturedException exception_;
+};
+
+}  // namespace gg::io

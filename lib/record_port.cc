@@ -1,0 +1,136 @@
+// The record port moves bytes between Guile's port buffers and the TLS
+// record layer; buffering policy stays with Guile's port machinery.  Reads
+// fill a whole record at a time, writes coalesce into full records, and
+// pending output is sent before the port waits for input, so interactive
+// protocols work without force-output.
+#include "record_port.hh"
+
+#include "guile/boundary.hh"
+#include "guile/convert.hh"
+#include "guile/foreign.hh"
+#include "guile/procedures.hh"
+
+#include <poll.h>
+
+namespace gg {
+
+namespace {
+
+scm_t_port_type* record_port_type = nullptr;
+
+// The largest TLS record payload: one record per read, full records on write.
+constexpr size_t kRecordSize = 16384;
+
+SCM port_session(SCM port) { return SCM_PACK(SCM_STREAM(port)); }
+
+size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
+  // Whatever the program wrote must reach the peer before we wait for its
+  // answer: the display-then-read idiom needs no force-output.
+  scm_flush(port);
+  SCM session = port_session(port);
+  return guarded("session-record-port", [&]() -> size_t {
+    Session& s = Foreign<Session>::require(session, 1);
+    int r = s.receive(SCM_BYTEVECTOR_CONTENTS(dst) + start, count);
+    if (r >= 0) return static_cast<size_t>(r);
+    if (r == GNUTLS_E_AGAIN) return static_cast<size_t>(-1);  // would block
+    if (r == GNUTLS_E_PREMATURE_TERMINATION) return 0;        // reads as EOF
+    s.fail(r);
+  });
+}
+
+size_t write_record(SCM port, SCM src, size_t start, size_t count) {
+  SCM session = port_session(port);
+  return guarded("session-record-port", [&]() -> size_t {
+    Session& s = Foreign<Session>::require(session, 1);
+    int r = s.send(SCM_BYTEVECTOR_CONTENTS(src) + start, count);
+    if (r >= 0) return static_cast<size_t>(r);
+    if (r == GNUTLS_E_AGAIN) return static_cast<size_t>(-1);
+    s.fail(r);
+  });
+}
+
+int transport_wait_fd(SCM port) {
+  Session* s = Foreign<Session>::unwrap(port_session(port));
+  if (s == nullptr || s->transport() == nullptr) return -1;
+  return s->transport()->wait_fd();
+}
+
+int input_waiting(SCM port) {
+  Session* s = Foreign<Session>::unwrap(port_session(port));
+  if (s == nullptr) return 0;
+  if (gnutls_record_check_pending(s->get()) > 0) return 1;
+  int fd = transport_wait_fd(port);
+  if (fd < 0) return 1;  // cannot tell: let the read wait
+  struct pollfd p = {fd, POLLIN, 0};
+  return poll(&p, 1, 0) > 0 ? 1 : 0;
+}
+
+void natural_buffer_sizes(SCM, size_t* read_size, size_t* write_size) {
+  *read_size = kRecordSize;
+  *write_size = kRecordSize;
+}
+
+// Called on close-port and when the port is garbage-collected.  The session
+// may already be finalized in the latter case; its close procedure, held in
+// the session's memory, is still reachable.
+void close_record_port(SCM port) {
+  SCM session = port_session(port);
+  if (!Foreign<Session>::is(session)) return;
+  auto* s = static_cast<Session*>(scm_foreign_object_ref(session, 0));
+  if (s == nullptr) return;
+  SCM close = s->record_port_close;
+  if (scm_is_true(close)) scm_call_1(close, port);
+}
+
+}  // namespace
+
+void flush_record_port(Session& session) {
+  SCM port = session.record_port;
+  if (scm_is_true(port) && scm_is_false(scm_port_closed_p(port))) scm_force_output(port);
+}
+
+GG_INITIALIZER(define_record_port_type) {
+  record_port_type = scm_make_port_type(const_cast<char*>("gnutls-session-port"), read_record, write_record);
+  scm_set_port_close(record_port_type, close_record_port);
+  scm_set_port_needs_close_on_gc(record_port_type, 1);
+  scm_set_port_read_wait_fd(record_port_type, transport_wait_fd);
+  scm_set_port_write_wait_fd(record_port_type, transport_wait_fd);
+  scm_set_port_input_waiting(record_port_type, input_waiting);
+  scm_set_port_get_natural_buffer_sizes(record_port_type, natural_buffer_sizes);
+}
+
+GG_PROCEDURE(session_record_port, "session-record-port", 1, 1, 0, (SCM session, SCM close),
+             "Return the read-write port over the record layer of @var{session}; "
+             "every call returns the same port (@code{eq?}).  If @var{close} is "
+             "given, it is called with the port when the port is closed (by "
+             "@code{close-port}, or when the port is garbage-collected).  Reads "
+             "and writes are buffered a record at a time; output is sent before "
+             "the port waits for input, and by @code{force-output}, @code{bye} "
+             "and @code{close-port}.") {
+  return guarded("session-record-port", [&] {
+    Session& s = Foreign<Session>::require(session, 1);
+    if (!SCM_UNBNDP(close)) s.record_port_close = procedure_argument(close, 2, true);
+    if (scm_is_false(s.record_port)) {
+      // The port refers to the session (its stream), so the session, its
+      // credentials and transport live as long as the port is reachable.
+      s.record_port = scm_c_make_port(record_port_type, SCM_RDNG | SCM_WRTNG, SCM_UNPACK(session));
+    }
+    return s.record_port;
+  });
+}
+
+GG_PROCEDURE(set_session_record_port_close_x, "set-session-record-port-close!", 2, 0, 0,
+             (SCM port, SCM close),
+             "Set @var{close}, a one-argument procedure, as the procedure called "
+             "with @var{port}, a session record port, when it is closed.  It may "
+             "be used to close the session's transport.") {
+  return guarded("set-session-record-port-close!", [&] {
+    if (!SCM_PORTP(port) || SCM_PORT_TYPE(port) != record_port_type)
+      throw WrongTypeArgument(1, port, "session record port");
+    Session& s = Foreign<Session>::require(port_session(port), 1);
+    s.record_port_close = procedure_argument(close, 2);
+    return SCM_UNSPECIFIED;
+  });
+}
+
+}  // namespace gg

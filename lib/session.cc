@@ -1,0 +1,114 @@
+#include "session.hh"
+
+#include "guile/errors.hh"
+#include "io/fd_transport.hh"
+#include "io/port_transport.hh"
+
+namespace gg {
+
+Session::Session(unsigned init_flags) : flags_(init_flags) {
+  int r = gnutls_init(&session_, init_flags);
+  if (r < 0) throw GnutlsError(r);
+}
+
+Session::~Session() {
+  if (session_ != nullptr) gnutls_deinit(session_);
+}
+
+void Session::use_fd(int fd) {
+  transport_ = std::make_unique<io::FdTransport>(fd);
+  transport_->install(session_);
+  transport_port = SCM_BOOL_F;
+}
+
+void Session::use_port(SCM port) {
+  transport_ = std::make_unique<io::PortTransport>(port);
+  transport_->install(session_);
+  transport_port = port;
+}
+
+void Session::use_credentials(gnutls_credentials_type_t type, void* raw, std::shared_ptr<void> owner) {
+  int r = gnutls_credentials_set(session_, type, raw);
+  if (r < 0) throw GnutlsError(r);
+  credentials_[type] = std::move(owner);
+}
+
+void Session::require_transport() const {
+  if (!transport_)
+    throw GnutlsError(GNUTLS_E_INVALID_REQUEST,
+                      "session has no transport: call set-session-transport-fd! or "
+                      "set-session-transport-port! first");
+}
+
+void Session::throw_pending_exception() {
+  if (auto* port = dynamic_cast<io::PortTransport*>(transport_.get())) {
+    if (CapturedException captured = port->take_exception())
+      throw PendingSchemeException(std::move(captured));
+  }
+}
+
+void Session::fail(int code) {
+  throw_pending_exception();
+  throw GnutlsError(code);
+}
+
+// Runs a GnuTLS call that may push or pull.  Over a file descriptor nothing
+// touches Scheme, so the call runs outside Guile mode: a thread blocked in
+// recv does not hold up garbage collection or other threads.
+template <class Op>
+int Session::run(Op op) {
+  require_transport();
+  int r;
+  do {
+    if (transport_->calls_scheme()) {
+      r = op();
+    } else {
+      struct Call {
+        Op* op;
+        int result;
+      } call{&op, 0};
+      scm_without_guile(
+          [](void* data) -> void* {
+            auto* c = static_cast<Call*>(data);
+            c->result = (*c->op)();
+            return nullptr;
+          },
+          &call);
+      r = call.result;
+    }
+  } while (r == GNUTLS_E_INTERRUPTED);
+  // A Scheme exception outranks whatever GnuTLS made of the failed I/O.
+  if (r < 0) throw_pending_exception();
+  return r;
+}
+
+int Session::handshake() {
+  return run([this] { return gnutls_handshake(session_); });
+}
+
+int Session::bye(gnutls_close_request_t how) {
+  if (bye_sent_) throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "bye was already called on this session");
+  int r = run([this, how] { return gnutls_bye(session_, how); });
+  if (r == GNUTLS_E_SUCCESS) bye_sent_ = true;
+  return r;
+}
+
+int Session::receive(void* buffer, size_t size) {
+  return run([this, buffer, size] { return static_cast<int>(gnutls_record_recv(session_, buffer, size)); });
+}
+
+int Session::send(const void* data, size_t size) {
+  if (bye_sent_)
+    throw GnutlsError(GNUTLS_E_INVALID_SESSION, "cannot send: bye was called on this session");
+  return run([this, data, size] { return static_cast<int>(gnutls_record_send(session_, data, size)); });
+}
+
+int Session::rehandshake() {
+  return run([this] { return gnutls_rehandshake(session_); });
+}
+
+int Session::reauthenticate() {
+  return run([this] { return gnutls_reauth(session_, 0); });
+}
+
+}  // namespace gg

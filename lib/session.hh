@@ -1,0 +1,70 @@
+// A TLS session: the gnutls_session_t, its transport, and everything it
+// must keep alive (credentials, transport port, record port).
+#pragma once
+
+#include "io/transport.hh"
+
+#include <gnutls/gnutls.h>
+#include <libguile.h>
+
+#include <map>
+#include <memory>
+
+namespace gg {
+
+class Session {
+ public:
+  explicit Session(unsigned init_flags);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session();
+
+  gnutls_session_t get() const { return session_; }
+  bool nonblocking() const { return (flags_ & GNUTLS_NONBLOCK) != 0; }
+
+  // Transports.  The session never closes the fd or port it is given.
+  void use_fd(int fd);
+  void use_port(SCM port);
+  io::Transport* transport() const { return transport_.get(); }
+
+  // Give GnuTLS the credentials `raw`, keeping `owner` (which keeps `raw`
+  // valid) for as long as the session may use them.
+  void use_credentials(gnutls_credentials_type_t type, void* raw, std::shared_ptr<void> owner);
+
+  // GnuTLS operations that move data.  Each retries on GNUTLS_E_INTERRUPTED
+  // and returns GnuTLS's result; they need a transport (GnutlsError
+  // otherwise) and turn a Scheme exception caught in the transport into a
+  // PendingSchemeException.
+  int handshake();
+  int bye(gnutls_close_request_t how);
+  int receive(void* buffer, size_t size);
+  int send(const void* data, size_t size);
+  int rehandshake();
+  int reauthenticate();
+
+  // Throw the error for GnuTLS result `code` (< 0): the transport's pending
+  // Scheme exception if there is one, else GnutlsError.
+  [[noreturn]] void fail(int code);
+
+  bool bye_sent() const { return bye_sent_; }
+
+  // Scheme objects the session refers to.  Session objects live in
+  // GC-scanned memory, so these members keep their objects alive.
+  SCM transport_port = SCM_BOOL_F;
+  SCM record_port = SCM_BOOL_F;
+  SCM record_port_close = SCM_BOOL_F;
+
+ private:
+  void require_transport() const;
+  void throw_pending_exception();
+  template <class Op>
+  int run(Op op);
+
+  gnutls_session_t session_ = nullptr;
+  unsigned flags_;
+  std::unique_ptr<io::Transport> transport_;
+  std::map<gnutls_credentials_type_t, std::shared_ptr<void>> credentials_;
+  bool bye_sent_ = false;
+};
+
+}  // namespace gg

@@ -1,0 +1,280 @@
+// Scheme procedures on sessions: creation, handshake, parameters, and what
+// was negotiated.
+#include "enumerates.hh"
+#include "guile/boundary.hh"
+#include "guile/convert.hh"
+#include "guile/foreign.hh"
+#include "guile/procedures.hh"
+#include "record_port.hh"
+#include "session.hh"
+
+#include <climits>
+
+namespace gg {
+
+namespace {
+
+Session& session_argument(SCM obj, int position) { return Foreign<Session>::require(obj, position); }
+
+// Unwrap and check a session, then run `op` on it; the result is GnuTLS's
+// code, which must be success.
+template <class Op>
+SCM checked_session_call(const char* who, SCM obj, Op op) {
+  return guarded(who, [&] {
+    Session& s = session_argument(obj, 1);
+    int r = op(s);
+    if (r < 0) s.fail(r);
+    return SCM_UNSPECIFIED;
+  });
+}
+
+template <class Getter>
+SCM session_enumerate(const char* who, SCM obj, EnumKind kind, Getter getter) {
+  return guarded(who, [&] { return enumerate(kind, static_cast<int>(getter(session_argument(obj, 1).get()))); });
+}
+
+}  // namespace
+
+GG_PROCEDURE(make_session, "make-session", 1, 0, 1, (SCM end, SCM flags),
+             "Return a new session for connection end @var{end} "
+             "(@code{connection-end/client} or @code{connection-end/server}), "
+             "with the optional @var{flags}, @code{connection-flag/} values.") {
+  return guarded("make-session", [&] {
+    unsigned init_flags = static_cast<unsigned>(enumerate_value(EnumKind::connection_end, end, 1));
+    init_flags |= enumerate_flags(EnumKind::connection_flag, flags, 2);
+    return Foreign<Session>::make(init_flags);
+  });
+}
+
+GG_PROCEDURE(session_p, "session?", 1, 0, 0, (SCM obj),
+             "Return true if @var{obj} is a session.") {
+  return scm_from_bool(Foreign<Session>::is(obj));
+}
+
+GG_PROCEDURE(handshake, "handshake", 1, 0, 0, (SCM session),
+             "Perform a handshake for @var{session}.  Raise a @code{gnutls-error} "
+             "on failure; a Scheme exception raised by a transport port propagates "
+             "unchanged.") {
+  return checked_session_call("handshake", session, [](Session& s) { return s.handshake(); });
+}
+
+GG_PROCEDURE(rehandshake, "rehandshake", 1, 0, 0, (SCM session),
+             "Ask the peer of server @var{session} for a new handshake (TLS 1.2 and "
+             "earlier).") {
+  return checked_session_call("rehandshake", session, [](Session& s) { return s.rehandshake(); });
+}
+
+GG_PROCEDURE(reauthenticate, "reauthenticate", 1, 0, 0, (SCM session),
+             "Perform post-handshake authentication of @var{session} (TLS 1.3).") {
+  return checked_session_call("reauthenticate", session, [](Session& s) { return s.reauthenticate(); });
+}
+
+GG_PROCEDURE(bye, "bye", 2, 0, 0, (SCM session, SCM how),
+             "Close @var{session} at the TLS level, as @var{how} says "
+             "(@code{close-request/rdwr} or @code{close-request/wr}).  Output "
+             "pending on the session's record port is sent first.  The transport "
+             "is not closed.  Calling @code{bye} twice is an error.") {
+  // Flushing may raise a Scheme error: do it before any C++ object exists.
+  if (Session* s = Foreign<Session>::unwrap(session)) flush_record_port(*s);
+  return guarded("bye", [&] {
+    Session& s = session_argument(session, 1);
+    auto request = static_cast<gnutls_close_request_t>(enumerate_value(EnumKind::close_request, how, 2));
+    int r = s.bye(request);
+    if (r < 0) s.fail(r);
+    return SCM_UNSPECIFIED;
+  });
+}
+
+GG_PROCEDURE(alert_get, "alert-get", 1, 0, 0, (SCM session),
+             "Return the last alert received by @var{session}, an "
+             "@code{alert-description/} value.") {
+  return session_enumerate("alert-get", session, EnumKind::alert_description, gnutls_alert_get);
+}
+
+GG_PROCEDURE(alert_send, "alert-send", 3, 0, 0, (SCM session, SCM level, SCM alert),
+             "Send an alert of @var{level} (@code{alert-level/}) and description "
+             "@var{alert} (@code{alert-description/}) on @var{session}.") {
+  return guarded("alert-send", [&] {
+    Session& s = session_argument(session, 1);
+    auto l = static_cast<gnutls_alert_level_t>(enumerate_value(EnumKind::alert_level, level, 2));
+    auto d = static_cast<gnutls_alert_description_t>(enumerate_value(EnumKind::alert_description, alert, 3));
+    if (s.transport() == nullptr) s.fail(GNUTLS_E_INVALID_REQUEST);
+    int r = gnutls_alert_send(s.get(), l, d);
+    if (r < 0) s.fail(r);
+    return SCM_UNSPECIFIED;
+  });
+}
+
+GG_PROCEDURE(set_session_priorities_x, "set-session-priorities!", 2, 0, 0, (SCM session, SCM priorities),
+             "Use the GnuTLS priority string @var{priorities} for @var{session}.  "
+             "An invalid string raises @code{error/invalid-request}, whose extra "
+             "arguments are the offset in the string where parsing failed and a "
+             "message quoting the text from there.") {
+  return guarded("set-session-priorities!", [&] {
+    Session& s = session_argument(session, 1);
+    std::string text = string_argument(priorities, 2);
+    const char* error_position = nullptr;
+    int r = gnutls_priority_set_direct(s.get(), text.c_str(), &error_position);
+    if (r == GNUTLS_E_INVALID_REQUEST && error_position != nullptr) {
+      long offset = error_position - text.c_str();
+      std::string rest = error_position;
+      throw GnutlsError(r, [offset, rest] {
+        std::string message = "invalid priority string at offset " + std::to_string(offset) +
+                              ": \"" + rest + "\"";
+        return scm_list_2(scm_from_long(offset), scm_from_utf8_string(message.c_str()));
+      });
+    }
+    if (r < 0) throw GnutlsError(r);
+    return SCM_UNSPECIFIED;
+  });
+}
+
+GG_PROCEDURE(set_session_default_priority_x, "set-session-default-priority!", 1, 0, 0, (SCM session),
+             "Use GnuTLS's default priorities (the system's policy) for @var{session}.") {
+  return guarded("set-session-default-priority!", [&] {
+    int r = gnutls_set_default_priority(session_argument(session, 1).get());
+    if (r < 0) throw GnutlsError(r);
+    return SCM_UNSPECIFIED;
+  });
+}
+
+GG_PROCEDURE(set_session_server_name_x, "set-session-server-name!", 3, 0, 0,
+             (SCM session, SCM type, SCM name),
+             "Tell the server the name of the host @var{session} connects to "
+             "(Server Name Indication); @var{type} is @code{server-name-type/dns}.") {
+  return guarded("set-session-server-name!", [&] {
+    Session& s = session_argument(session, 1);
+    auto t = static_cast<gnutls_server_name_type_t>(enumerate_value(EnumKind::server_name_type, type, 2));
+    std::string host = string_argument(name, 3);
+    int r = gnutls_server_name_set(s.get(), t, host.data(), host.size());
+    if (r < 0) throw GnutlsError(r);
+    return SCM_UNSPECIFIED;
+  });
+}
+
+GG_PROCEDURE(set_session_dh_prime_bits_x, "set-session-dh-prime-bits!", 2, 0, 0, (SCM session, SCM bits),
+             "Set the minimum number of bits of the Diffie-Hellman prime that "
+             "@var{session} accepts.") {
+  return guarded("set-session-dh-prime-bits!", [&] {
+    Session& s = session_argument(session, 1);
+    gnutls_dh_set_prime_bits(s.get(), static_cast<unsigned>(integer_argument(bits, 2, 0, UINT_MAX)));
+    return SCM_UNSPECIFIED;
+  });
+}
+
+GG_PROCEDURE(set_session_transport_fd_x, "set-session-transport-fd!", 2, 0, 0, (SCM session, SCM fd),
+             "Use file descriptor @var{fd} (an integer, or a file port's descriptor) "
+             "as the transport of @var{session}.  The descriptor stays the caller's: "
+             "the session never closes it.") {
+  return guarded("set-session-transport-fd!", [&] {
+    Session& s = session_argument(session, 1);
+    s.use_fd(fd_argument(fd, 2));
+    return SCM_UNSPECIFIED;
+  });
+}
+
+GG_PROCEDURE(set_session_transport_port_x, "set-session-transport-port!", 2, 0, 0, (SCM session, SCM port),
+             "Use the binary input/output port @var{port} as the transport of "
+             "@var{session}.  Exceptions raised by @var{port} propagate to the "
+             "caller of the session operation that used it.") {
+  return guarded("set-session-transport-port!", [&] {
+    Session& s = session_argument(session, 1);
+    if (!scm_is_true(scm_port_p(port)) || !scm_is_true(scm_input_port_p(port)) ||
+        !scm_is_true(scm_output_port_p(port)))
+      throw WrongTypeArgument(2, port, "input/output port");
+    if (scm_is_true(scm_port_closed_p(port))) throw WrongTypeArgument(2, port, "open port");
+    s.use_port(port);
+    return SCM_UNSPECIFIED;
+  });
+}
+
+GG_PROCEDURE(session_cipher, "session-cipher", 1, 0, 0, (SCM session),
+             "Return the cipher of @var{session}, a @code{cipher/} value.") {
+  return session_enumerate("session-cipher", session, EnumKind::cipher, gnutls_cipher_get);
+}
+
+GG_PROCEDURE(session_kx, "session-kx", 1, 0, 0, (SCM session),
+             "Return the key exchange algorithm of @var{session}, a @code{kx/} value.") {
+  return session_enumerate("session-kx", session, EnumKind::kx, gnutls_kx_get);
+}
+
+GG_PROCEDURE(session_mac, "session-mac", 1, 0, 0, (SCM session),
+             "Return the MAC algorithm of @var{session}, a @code{mac/} value.") {
+  return session_enumerate("session-mac", session, EnumKind::mac, gnutls_mac_get);
+}
+
+GG_PROCEDURE(session_protocol, "session-protocol", 1, 0, 0, (SCM session),
+             "Return the protocol version of @var{session}, a @code{protocol/} value.") {
+  return session_enumerate("session-protocol", session, EnumKind::protocol, gnutls_protocol_get_version);
+}
+
+GG_PROCEDURE(session_compression_method, "session-compression-method", 1, 0, 0, (SCM session),
+             "Return the compression method of @var{session}: always "
+             "@code{compression-method/null}, as TLS compression is gone.") {
+  return guarded("session-compression-method", [&] {
+    session_argument(session, 1);
+    return enumerate(EnumKind::compression_method, GNUTLS_COMP_NULL);
+  });
+}
+
+GG_PROCEDURE(session_certificate_type, "session-certificate-type", 1, 0, 0, (SCM session),
+             "Return the certificate type of @var{session}, a @code{certificate-type/} value.") {
+  return session_enumerate("session-certificate-type", session, EnumKind::certificate_type,
+                           gnutls_certificate_type_get);
+}
+
+GG_PROCEDURE(session_authentication_type, "session-authentication-type", 1, 0, 0, (SCM session),
+             "Return the authentication type of @var{session}, a @code{credentials/} value.") {
+  return session_enumerate("session-authentication-type", session, EnumKind::credentials, gnutls_auth_get_type);
+}
+
+GG_PROCEDURE(session_server_authentication_type, "session-server-authentication-type", 1, 0, 0,
+             (SCM session),
+             "Return the server's authentication type in @var{session}, a "
+             "@code{credentials/} value.") {
+  return session_enumerate("session-server-authentication-type", session, EnumKind::credentials,
+                           gnutls_auth_server_get_type);
+}
+
+GG_PROCEDURE(session_client_authentication_type, "session-client-authentication-type", 1, 0, 0,
+             (SCM session),
+             "Return the client's authentication type in @var{session}, a "
+             "@code{credentials/} value.") {
+  return session_enumerate("session-client-authentication-type", session, EnumKind::credentials,
+                           gnutls_auth_client_get_type);
+}
+
+GG_PROCEDURE(record_send, "record-send", 2, 0, 0, (SCM session, SCM data),
+             "Send the bytevector @var{data} over @var{session}; return the number "
+             "of bytes sent, which may be less than the length of @var{data} (at "
+             "most one record).") {
+  return guarded("record-send", [&] {
+    Session& s = session_argument(session, 1);
+    ByteSpan bytes = bytevector_argument(data, 2);
+    int r = s.send(bytes.data, bytes.size);
+    if (r < 0) s.fail(r);
+    return scm_from_int(r);
+  });
+}
+
+GG_PROCEDURE(record_receive_x, "record-receive!", 2, 0, 0, (SCM session, SCM buffer),
+             "Receive data from @var{session} into the bytevector @var{buffer}; "
+             "return the number of bytes received, 0 at the end of the stream "
+             "(including a peer that closed without close_notify).") {
+  return guarded("record-receive!", [&] {
+    Session& s = session_argument(session, 1);
+    ByteSpan bytes = bytevector_argument(buffer, 2);
+    int r = s.receive(bytes.data, bytes.size);
+    if (r == GNUTLS_E_PREMATURE_TERMINATION) return scm_from_int(0);
+    if (r < 0) s.fail(r);
+    return scm_from_int(r);
+  });
+}
+
+}  // namespace gg
+
+namespace gg {
+
+GG_INITIALIZER(define_session_type) { Foreign<Session>::define_type("gnutls-session"); }
+
+}  // namespace gg
