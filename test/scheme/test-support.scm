@@ -1,0 +1,86 @@
+;;; (test-support) --- helpers shared by the Scheme tests.
+;;;
+;;; Every test file uses SRFI-64 and calls `test-exit' at the end: the
+;;; process exits 0 only if at least one test ran and none failed.  TLS
+;;; peers run in a forked child over a socketpair, killed by an alarm if
+;;; they hang, so no test leaves a process behind or waits forever.
+
+(define-module (test-support)
+  #:use-module (srfi srfi-64)
+  #:use-module (ice-9 match)
+  #:use-module (gnutls)
+  #:export (test-exit
+            anonymous-priorities
+            make-anonymous-session
+            call-with-forked-peer
+            call-with-socketpair
+            this-project-module?))
+
+(define anonymous-priorities
+  ;; Anonymous key exchange needs TLS 1.2; GnuTLS disables it by default.
+  "NORMAL:-VERS-TLS1.3:+ANON-ECDH:+ANON-DH")
+
+(define* (make-anonymous-session end #:key fd port (flags '()))
+  "Return a session for END with anonymous credentials, over FD or PORT."
+  (let ((session (apply make-session end flags)))
+    (set-session-priorities! session anonymous-priorities)
+    (set-session-credentials! session
+                              (if (eq? end connection-end/server)
+                                  (make-anonymous-server-credentials)
+                                  (make-anonymous-client-credentials)))
+    (cond (fd (set-session-transport-fd! session fd))
+          (port (set-session-transport-port! session port)))
+    session))
+
+(define (call-with-socketpair proc)
+  "Call PROC with two connected Unix stream sockets; close both afterwards."
+  (let ((pair (socketpair PF_UNIX SOCK_STREAM 0)))
+    (dynamic-wind
+      (const #t)
+      (lambda () (proc (car pair) (cdr pair)))
+      (lambda ()
+        (close-port (car pair))
+        (close-port (cdr pair))))))
+
+(define* (call-with-forked-peer peer proc #:key (timeout 30))
+  "Fork a child that calls PEER with its end of a fresh socketpair, while
+the parent calls PROC with the other end.  The child exits 0 if PEER
+returns, 1 if it raises, and is killed after TIMEOUT seconds.  Return the
+value of PROC and the child's exit status, as two values."
+  (let* ((pair (socketpair PF_UNIX SOCK_STREAM 0))
+         (pid (primitive-fork)))
+    (if (zero? pid)
+        (begin
+          (close-port (car pair))
+          (alarm timeout)
+          (primitive-exit
+           (catch #t
+             (lambda () (peer (cdr pair)) 0)
+             (lambda (key . args)
+               (format (current-error-port) "peer: ~s ~s~%" key args)
+               1))))
+        (begin
+          (close-port (cdr pair))
+          (let ((result (catch #t
+                          (lambda () (proc (car pair)))
+                          (lambda args
+                            (kill pid SIGKILL)
+                            (waitpid pid)
+                            (close-port (car pair))
+                            (apply throw args)))))
+            (close-port (car pair))
+            (let ((status (cdr (waitpid pid))))
+              (values result (status:exit-val status))))))))
+
+(define (this-project-module?)
+  "True if (gnutls) is this project's module with its extension."
+  (let ((extension (getenv "GUILE_GNUTLS_CXX_EXTENSION")))
+    (and extension
+         (string=? %gnutls-extension-file extension))))
+
+(define (test-exit)
+  "Exit 0 if tests ran and none failed, 1 otherwise."
+  (let* ((runner (test-runner-get))
+         (passed (+ (test-runner-pass-count runner) (test-runner-xfail-count runner)))
+         (failed (+ (test-runner-fail-count runner) (test-runner-xpass-count runner))))
+    (exit (if (and (> passed 0) (zero? failed)) 0 1))))

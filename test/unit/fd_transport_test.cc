@@ -1,0 +1,152 @@
+#include "io/fd_transport.hh"
+
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+using gg::io::FdTransport;
+using gg::io::IoResult;
+
+namespace {
+
+struct SocketPair {
+  int fd[2];
+  SocketPair() { REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fd) == 0); }
+  ~SocketPair() {
+    if (fd[0] >= 0) close(fd[0]);
+    if (fd[1] >= 0) close(fd[1]);
+  }
+};
+
+IoResult push_string(FdTransport& t, const std::string& s) {
+  giovec_t v = {const_cast<char*>(s.data()), s.size()};
+  return t.push(&v, 1);
+}
+
+void set_nonblocking(int fd) { REQUIRE(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0); }
+
+}  // namespace
+
+TEST_CASE("bytes pushed on one end are pulled on the other", "[fd]") {
+  SocketPair sp;
+  FdTransport a(sp.fd[0]), b(sp.fd[1]);
+  REQUIRE(push_string(a, "hello").count == 5);
+  char buf[16];
+  IoResult r = b.pull(buf, sizeof buf);
+  REQUIRE(r.error == 0);
+  REQUIRE(std::string(buf, r.count) == "hello");
+}
+
+TEST_CASE("a vectored push goes out in order as one stream", "[fd]") {
+  SocketPair sp;
+  FdTransport a(sp.fd[0]), b(sp.fd[1]);
+  std::string x = "abc", y = "", z = "defgh";
+  giovec_t v[3] = {{x.data(), x.size()}, {y.data(), y.size()}, {z.data(), z.size()}};
+  REQUIRE(a.push(v, 3).count == 8);
+  char buf[16];
+  IoResult r = b.pull(buf, sizeof buf);
+  REQUIRE(std::string(buf, r.count) == "abcdefgh");
+}
+
+TEST_CASE("a pull at the end of the stream returns 0", "[fd]") {
+  SocketPair sp;
+  FdTransport b(sp.fd[1]);
+  close(sp.fd[0]);
+  sp.fd[0] = -1;
+  char buf[4];
+  IoResult r = b.pull(buf, sizeof buf);
+  REQUIRE(r.error == 0);
+  REQUIRE(r.count == 0);
+}
+
+TEST_CASE("a non-blocking descriptor reports would-block, with errno preserved", "[fd]") {
+  SocketPair sp;
+  set_nonblocking(sp.fd[1]);
+  FdTransport b(sp.fd[1]);
+  char buf[4];
+  IoResult r = b.pull(buf, sizeof buf);
+  REQUIRE(r.count == -1);
+  REQUIRE(r.would_block());
+}
+
+TEST_CASE("a full non-blocking socket takes part of a push, then would block", "[fd]") {
+  SocketPair sp;
+  int small = 4096;
+  setsockopt(sp.fd[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+  set_nonblocking(sp.fd[0]);
+  FdTransport a(sp.fd[0]);
+  std::string big(1 << 20, 'x');
+  IoResult first = push_string(a, big);
+  REQUIRE(first.error == 0);
+  REQUIRE(first.count > 0);
+  REQUIRE(first.count < static_cast<ssize_t>(big.size()));  // partial write
+  IoResult second = push_string(a, big);
+  REQUIRE(second.would_block());
+}
+
+TEST_CASE("writing to a closed peer is EPIPE, not SIGPIPE", "[fd]") {
+  SocketPair sp;
+  close(sp.fd[1]);
+  sp.fd[1] = -1;
+  FdTransport a(sp.fd[0]);
+  IoResult r = push_string(a, "x");
+  REQUIRE(r.count == -1);
+  REQUIRE(r.error == EPIPE);
+}
+
+TEST_CASE("pipes work through read and write", "[fd]") {
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  FdTransport w(p[1]), r(p[0]);
+  REQUIRE(push_string(w, "pipe").count == 4);
+  char buf[8];
+  IoResult got = r.pull(buf, sizeof buf);
+  REQUIRE(std::string(buf, got.count) == "pipe");
+  close(p[0]);
+  close(p[1]);
+}
+
+namespace {
+void ignore_signal(int) {}
+}  // namespace
+
+TEST_CASE("a pull interrupted by a signal is retried", "[fd]") {
+  SocketPair sp;
+  struct sigaction sa = {};
+  sa.sa_handler = ignore_signal;  // no SA_RESTART: recv fails with EINTR
+  struct sigaction old = {};
+  sigaction(SIGUSR1, &sa, &old);
+  FdTransport b(sp.fd[1]);
+  pthread_t reader = pthread_self();
+  std::thread writer([&] {
+    usleep(100000);
+    pthread_kill(reader, SIGUSR1);  // interrupts the blocked recv
+    usleep(100000);
+    REQUIRE(write(sp.fd[0], "late", 4) == 4);
+  });
+  char buf[8];
+  IoResult r = b.pull(buf, sizeof buf);
+  writer.join();
+  sigaction(SIGUSR1, &old, nullptr);
+  REQUIRE(r.error == 0);
+  REQUIRE(std::string(buf, r.count) == "late");
+}
+
+TEST_CASE("wait_readable times out, then sees data", "[fd]") {
+  SocketPair sp;
+  FdTransport b(sp.fd[1]);
+  REQUIRE(b.wait_readable(10) == 0);
+  REQUIRE(write(sp.fd[0], "x", 1) == 1);
+  REQUIRE(b.wait_readable(1000) == 1);
+  REQUIRE(b.wait_fd() == sp.fd[1]);
+  REQUIRE_FALSE(b.calls_scheme());
+}

@@ -1,0 +1,11 @@
+// Catch2 runner for the C++ layer.  Guile is initialized first because the
+// port transport calls into Scheme.
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+#include <libguile.h>
+
+int main(int argc, char* argv[]) {
+  scm_init_guile();
+  scm_c_eval_string("(use-modules (rnrs io ports) (rnrs bytevectors))");
+  return Catch::Session().run(argc, argv);
+}
