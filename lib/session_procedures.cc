@@ -265,7 +265,6 @@ GG_PROCEDURE(record_receive_x, "record-receive!", 2, 0, 0, (SCM session, SCM buf
     Session& s = session_argument(session, 1);
     ByteSpan bytes = bytevector_argument(buffer, 2);
     int r = s.receive(bytes.data, bytes.size);
-    if (r == GNUTLS_E_PREMATURE_TERMINATION) return scm_from_int(0);
     if (r < 0) s.fail(r);
     return scm_from_int(r);
   });
