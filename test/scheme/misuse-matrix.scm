@@ -1,0 +1,485 @@
+;;; Misuse matrix: every procedure the (gnutls) module exports is called
+;;; with wrong types, #f, closed ports, sessions in odd states (no
+;;; transport, no credentials, a dead or closed transport, after bye) and
+;;; out-of-range integers, in every argument position.
+;;;
+;;; The procedures are enumerated from the module's public interface, so
+;;; procedures added later are covered without editing this file.  For each
+;;; procedure a child process first discovers arguments that pass the type
+;;; checks (wrong-type-arg and out-of-range errors name the position), then
+;;; substitutes every value of the pool into every position.  Every call
+;;; must return or raise an exception whose key is one of
+;;; `allowed-error-keys'; a crash (signal), a hang (alarm) or another key
+;;; is a failure naming the procedure and the call.
+
+(use-modules (srfi srfi-1)
+             (srfi srfi-9)
+             (srfi srfi-64)
+             (ice-9 match)
+             (ice-9 rdelim)
+             (ice-9 binary-ports)
+             ((oop goops) #:select (class-of))
+             (rnrs bytevectors)
+             (test-support)
+             (gnutls))
+
+(define allowed-error-keys
+  '(wrong-type-arg out-of-range gnutls-error system-error misc-error))
+
+(define child-timeout
+  ;; Seconds one procedure's calls may take in total.
+  30)
+
+(define gnutls-interface (resolve-interface '(gnutls)))
+
+(define (exported-values)
+  "Return the (NAME . VALUE) pairs exported by (gnutls), sorted by name."
+  (sort (module-map (lambda (name variable)
+                      (cons name (variable-ref variable)))
+                    gnutls-interface)
+        (lambda (a b)
+          (string<? (symbol->string (car a)) (symbol->string (car b))))))
+
+(define (exported name)
+  "The value of NAME in (gnutls), or #f if it is not exported."
+  (let ((variable (module-variable gnutls-interface name)))
+    (and variable (variable-ref variable))))
+
+
+;;;
+;;; The pool of argument values.  Each entry is (LABEL . THUNK): every call
+;;; gets fresh objects, so one call cannot leave state for the next.
+;;;
+
+(define-record-type <opaque>
+  ;; Objects of a type no procedure of the module can know.
+  (make-opaque)
+  opaque?)
+
+(define (closed-socket-port)
+  (let ((pair (socketpair PF_UNIX SOCK_STREAM 0)))
+    (close-port (car pair))
+    (close-port (cdr pair))
+    (car pair)))
+
+(define (dead-peer-socket-port)
+  "A socket port whose peer is closed: reads give EOF, writes EPIPE."
+  (let ((pair (socketpair PF_UNIX SOCK_STREAM 0)))
+    (close-port (cdr pair))
+    (car pair)))
+
+(define (failing-port)
+  "An input/output port whose every read and write raises an error."
+  (make-custom-binary-input/output-port
+   "failing"
+   (lambda (bv start count) (error "transport read failure"))
+   (lambda (bv start count) (error "transport write failure"))
+   #f #f #f))
+
+(define (session-with . setup)
+  (lambda ()
+    (let ((session (make-session connection-end/client)))
+      (for-each (lambda (proc) (proc session)) setup)
+      session)))
+
+(define (with-credentials session)
+  (set-session-priorities! session anonymous-priorities)
+  (set-session-credentials! session (make-anonymous-client-credentials)))
+
+(define unused-fd
+  ;; A descriptor number no test opens: I/O on it fails with EBADF.
+  999)
+
+(define closed-session
+  ;; A session that completed a handshake and bye with a peer now gone;
+  ;; built once in the parent, inherited by every child.
+  (delay
+    (call-with-values
+        (lambda ()
+          (call-with-forked-peer
+           (lambda (socket)
+             (let ((server (make-anonymous-session connection-end/server
+                                                   #:fd socket)))
+               (handshake server)
+               (bye server close-request/rdwr)))
+           (lambda (socket)
+             (let ((client (make-anonymous-session connection-end/client
+                                                   #:fd (dup (fileno socket)))))
+               (handshake client)
+               (bye client close-request/rdwr)
+               client))))
+      (lambda (session status) session))))
+
+(define session-pool
+  `((session/client . ,(session-with))
+    (session/server . ,(lambda () (make-session connection-end/server)))
+    (session/credentials-no-transport . ,(session-with with-credentials))
+    (session/no-credentials-dead-peer
+     . ,(session-with (lambda (s)
+                        (set-session-default-priority! s)
+                        (set-session-transport-fd! s (dup (fileno (dead-peer-socket-port)))))))
+    (session/dead-peer
+     . ,(session-with with-credentials
+                      (lambda (s)
+                        (set-session-transport-port! s (dead-peer-socket-port)))))
+    (session/bad-fd
+     . ,(session-with with-credentials
+                      (lambda (s) (set-session-transport-fd! s unused-fd))))
+    (session/closed-transport-port
+     . ,(session-with with-credentials
+                      (lambda (s)
+                        (let ((port (dead-peer-socket-port)))
+                          (set-session-transport-port! s port)
+                          (close-port port)))))
+    (session/failing-transport-port
+     . ,(session-with with-credentials
+                      (lambda (s) (set-session-transport-port! s (failing-port)))))
+    (session/closed-record-port
+     . ,(session-with with-credentials
+                      (lambda (s)
+                        (set-session-transport-port! s (dead-peer-socket-port))
+                        (close-port (session-record-port s)))))
+    (session/after-bye . ,(lambda () (force closed-session)))))
+
+(define sessions-without-transport
+  ;; Data-moving procedures must raise on these.
+  '(session/client session/server session/credentials-no-transport))
+
+(define junk-pool
+  `((false . ,(const #f))
+    (true . ,(const #t))
+    (empty-list . ,(const '()))
+    (symbol . ,(const 'junk))
+    (string . ,(const "/nonexistent/junk"))
+    (empty-string . ,(const ""))
+    (char . ,(const #\x))
+    (zero . ,(const 0))
+    (one . ,(const 1))
+    (minus-one . ,(const -1))
+    (int-max+1 . ,(const (expt 2 31)))
+    (huge . ,(const (expt 2 64)))
+    (huge-negative . ,(const (- (expt 2 70))))
+    (real . ,(const 1.5))
+    (empty-bytevector . ,(const #vu8()))
+    (bytevector . ,(lambda () (make-bytevector 64 7)))
+    (u8vector . ,(lambda () (make-u8vector 3 1)))
+    (list . ,(const '(1 2 3)))
+    (vector . ,(const #(junk)))
+    (procedure . ,(const (lambda args #f)))
+    (thunk . ,(const (lambda () #f)))
+    (opaque . ,make-opaque)
+    (closed-socket-port . ,closed-socket-port)
+    (closed-file-port . ,(lambda ()
+                           (let ((port (open-input-file "/dev/null")))
+                             (close-port port)
+                             port)))
+    (dead-peer-socket-port . ,dead-peer-socket-port)
+    (input-only-port . ,(lambda () (open-bytevector-input-port #vu8(1 2 3))))
+    (failing-port . ,failing-port)
+    (unused-fd . ,(const unused-fd))))
+
+(define (enumerate-pool)
+  "One value of every enumerate type (and other non-procedure object type)
+the module exports, found by class."
+  (let loop ((values (exported-values)) (seen '()) (pool '()))
+    (match values
+      (() (reverse pool))
+      (((name . value) . rest)
+       (let ((class (class-of value)))
+         (if (or (procedure? value) (string? value) (number? value)
+                 (memq class seen))
+             (loop rest seen pool)
+             (loop rest (cons class seen)
+                   (cons (cons name (const value)) pool))))))))
+
+(define (constructor-pool)
+  "Objects made by every zero-argument `make-' procedure of the module."
+  (filter-map (match-lambda
+                ((name . value)
+                 (and (procedure? value)
+                      (string-prefix? "make-" (symbol->string name))
+                      (equal? (procedure-minimum-arity value) '(0 0 #f))
+                      (cons name value))))
+              (exported-values)))
+
+(define test-certificate-pem
+  "-----BEGIN CERTIFICATE-----
+MIIBdjCCARygAwIBAgIUTUOX5tNKxUyTaOoR7bNlbUhykzYwCgYIKoZIzj0EAwIw
+DzENMAsGA1UEAxMEdGVzdDAgFw0yNjExMjMyMzAzMThaGA8yMTI2MTAzMDIzMDMx
+OFowDzENMAsGA1UEAxMEdGVzdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABF1+
+PsgHH4S0vfFpS0y9OAvpM/eQ71xpZvHx6bmOFQoPKQI4t7DBiaV4IYc1f6HTwPcx
+jrSpgvfu/8+bA4VqhsujVDBSMAwGA1UdEwEB/wQCMAAwEwYDVR0lBAwwCgYIKwYB
+BQUHAwEwDgYDVR0PAQH/BAQDAgeAMB0GA1UdDgQWBBR69JjE7XtGXIk6mc0zL2JG
+qZwxYDAKBggqhkjOPQQDAgNIADBFAiEAhNhgq3Q9O6iD8jQhD9dQZr/v01m0pKq2
+SjhJchCt+U8CIDW+7aPqDB2zg/bkddrGtLptUF5VWxufnNK3NM5GcYSy
+-----END CERTIFICATE-----
+")
+
+(define test-key-pem
+  "-----BEGIN EC PRIVATE KEY-----
+MHgCAQEEIQDlR9orqIxemmbAR1ZGZeqjiksO4BvutdldHKSWgbT9faAKBggqhkjO
+PQMBB6FEA0IABF1+PsgHH4S0vfFpS0y9OAvpM/eQ71xpZvHx6bmOFQoPKQI4t7DB
+iaV4IYc1f6HTwPcxjrSpgvfu/8+bA4Vqhss=
+-----END EC PRIVATE KEY-----
+")
+
+(define (imported-pool)
+  "An X.509 certificate and private key, when the module can import them,
+so that procedures taking those get past their type checks."
+  (let ((pem (exported 'x509-certificate-format/pem)))
+    (filter-map
+     (match-lambda
+       ((label importer text)
+        (let ((import (exported importer)))
+          (and import pem
+               (cons label
+                     (lambda ()
+                       (import (string->utf8 text) pem)))))))
+     `((x509-certificate import-x509-certificate ,test-certificate-pem)
+       (x509-private-key import-x509-private-key ,test-key-pem)))))
+
+(define (argument-pool)
+  (append session-pool junk-pool (enumerate-pool) (constructor-pool)
+          (imported-pool)))
+
+
+;;;
+;;; Record port operations, as pseudo-procedures of a session, so that the
+;;; port callbacks face the odd sessions too.
+;;;
+
+(define pseudo-procedures
+  `((%record-port-read . ,(lambda (session)
+                            (get-u8 (session-record-port session))))
+    (%record-port-write . ,(lambda (session)
+                             (let ((port (session-record-port session)))
+                               (put-bytevector port #vu8(1 2 3))
+                               (force-output port))))
+    (%record-port-close . ,(lambda (session)
+                             (let ((port (session-record-port session)))
+                               (put-u8 port 1)
+                               (close-port port))))
+    (%record-port-char-ready . ,(lambda (session)
+                                  (char-ready? (session-record-port session))))))
+
+
+;;;
+;;; One child per procedure.
+;;;
+
+(define (error-position key args)
+  "The argument position a wrong-type-arg or out-of-range error names, or #f."
+  (match (cons key args)
+    (((or 'wrong-type-arg 'out-of-range) subr (? string? message)
+      ((? integer? position) . _) . _)
+     (and (or (string-prefix? "Wrong type argument in position" message)
+              (string-prefix? "Argument ~A out of range" message))
+          position))
+    (_ #f)))
+
+(define (internal-error? key args)
+  (match (cons key args)
+    (('misc-error _ (? string? message) . _)
+     (string-prefix? "internal error" message))
+    (_ #f)))
+
+(define (call-outcome proc args)
+  "Call PROC with ARGS; return (return) or (raise KEY POSITION INTERNAL?)."
+  (catch #t
+    (lambda ()
+      (apply proc args)
+      '(return))
+    (lambda (key . rest)
+      (list 'raise key (error-position key rest) (internal-error? key rest)))))
+
+(define (run-procedure-matrix proc arity pool report)
+  "Discover arguments accepted by PROC, then call it with every pool value
+in every position.  REPORT is called before each call with the labels and
+after it with the outcome."
+  (define positions
+    (match arity
+      ((required optional rest?) (+ required optional (if rest? 1 0)))))
+  (define (call labels)
+    (report 'start labels #f)
+    (let ((outcome (call-outcome proc
+                                 (map (lambda (label)
+                                        ((assq-ref pool label)))
+                                      labels))))
+      (report 'done labels outcome)
+      outcome))
+  (define (replace labels position label)
+    (append (list-head labels (- position 1))
+            (list label)
+            (list-tail labels position)))
+  (define (failing-position outcome)
+    (match outcome
+      (('raise _ position _) position)
+      (_ #f)))
+  (define (matrix template)
+    (for-each (lambda (position)
+                (for-each (lambda (label)
+                            (call (replace template position label)))
+                          (map car pool)))
+              (iota positions 1)))
+  ;; Discovery: fix the position each error names until none is named.
+  (let loop ((template (make-list positions 'opaque)) (rounds 0))
+    (let ((position (failing-position (call template))))
+      (if (and position (<= 1 position positions) (< rounds (* 2 positions)))
+          (let ((accepted
+                 (find (lambda (label)
+                         (not (eqv? position
+                                    (failing-position
+                                     (call (replace template position label))))))
+                       (map car pool))))
+            (if accepted
+                (loop (replace template position accepted) (+ rounds 1))
+                (matrix template)))
+          (matrix template)))))
+
+(define (open-null-on fd)
+  (let ((null (open "/dev/null" O_RDWR)))
+    (dup2 (fileno null) fd)
+    (close-port null)))
+
+(define (run-in-child name proc)
+  "Run the matrix of PROC in a child; return (STATUS . RECORDS) where
+RECORDS are the child's reports, in order."
+  (match (pipe)
+    ((from-child . to-parent)
+     ;; Unflushed output would be written again by the child.
+     (flush-all-ports)
+     (let ((pid (primitive-fork)))
+       (if (zero? pid)
+           (begin
+             (close-port from-child)
+             ;; Nothing a call writes to a descriptor may reach the log.
+             (open-null-on 0)
+             (open-null-on 1)
+             (alarm child-timeout)
+             ;; Writing to a Scheme socket port whose peer is gone raises
+             ;; SIGPIPE in any Guile program; servers ignore it, and so do
+             ;; we, so that the port raises EPIPE instead.
+             (sigaction SIGPIPE SIG_IGN)
+             (catch #t
+               (lambda ()
+                 (run-procedure-matrix
+                  proc (procedure-minimum-arity proc) (argument-pool)
+                  (lambda (event labels outcome)
+                    (write (list event labels outcome) to-parent)
+                    (newline to-parent)
+                    (force-output to-parent)))
+                 (primitive-exit 0))
+               (lambda (key . args)
+                 (write (list 'child-error key
+                              (with-output-to-string
+                                (lambda () (write args))))
+                        to-parent)
+                 (newline to-parent)
+                 (force-output to-parent)
+                 (primitive-exit 2))))
+           (begin
+             (close-port to-parent)
+             (let loop ((records '()))
+               (let ((record (read from-child)))
+                 (if (eof-object? record)
+                     (begin
+                       (close-port from-child)
+                       (cons (cdr (waitpid pid)) (reverse records)))
+                     (loop (cons record records)))))))))))
+
+
+;;;
+;;; Checks.
+;;;
+
+(define key-counts (make-hash-table))
+
+(define (predicate-name? name)
+  (string-suffix? "?" (symbol->string name)))
+
+(define data-moving-procedures
+  '(handshake rehandshake reauthenticate bye record-send alert-send
+    %record-port-write %record-port-close))
+
+(define (check-procedure name proc)
+  (match (run-in-child name proc)
+    ((status . records)
+     (let* ((done (filter (match-lambda (('done . _) #t) (_ #f)) records))
+            (last-start (find (match-lambda (('start . _) #t) (_ #f))
+                              (reverse records)))
+            (problems '()))
+       (define (problem! . message)
+         (set! problems (cons (apply format #f message) problems)))
+       (unless (eqv? 0 (status:exit-val status))
+         (problem! "~a: child ~a during call ~s" name
+                   (cond ((status:term-sig status)
+                          => (lambda (signal)
+                               (if (= signal SIGALRM)
+                                   "hung (alarm)"
+                                   (format #f "killed by signal ~a" signal))))
+                         (else (format #f "exited ~a" (status:exit-val status))))
+                   (match last-start ((_ labels _) labels) (_ #f)))
+         (for-each (match-lambda
+                     (('child-error . details) (problem! "~a: ~s" name details))
+                     (_ #f))
+                   records))
+       (for-each
+        (match-lambda
+          (('done labels ('raise key position internal?))
+           (hash-set! key-counts key (+ 1 (hash-ref key-counts key 0)))
+           (unless (memq key allowed-error-keys)
+             (problem! "~a ~s: unexpected key ~s" name labels key))
+           (when internal?
+             (problem! "~a ~s: internal error" name labels)))
+          (('done labels ('return))
+           (hash-set! key-counts 'returned (+ 1 (hash-ref key-counts 'returned 0)))
+           (when (and (memq 'opaque labels) (not (predicate-name? name)))
+             (problem! "~a ~s: accepted an object of unknown type" name labels))
+           (when (and (memq name data-moving-procedures)
+                      (pair? labels)
+                      (memq (car labels) sessions-without-transport))
+             (problem! "~a ~s: succeeded without a transport" name labels)))
+          (_ #f))
+        done)
+       (when (null? done)
+         (problem! "~a: no call completed" name))
+       (for-each (lambda (message)
+                   (format (current-error-port) "FAIL ~a~%" message))
+                 (reverse problems))
+       (values (null? problems) (length done))))))
+
+(test-begin "misuse-matrix")
+
+(define procedures
+  (append (filter (match-lambda ((name . value) (procedure? value)))
+                  (exported-values))
+          pseudo-procedures))
+
+(test-assert "the module exports procedures"
+  (> (length procedures) (length pseudo-procedures)))
+
+;; Build the shared closed session before forking the children.
+(test-assert "a session can be closed after a handshake"
+  (begin
+    (flush-all-ports)
+    (session? (force closed-session))))
+
+(define total-calls 0)
+
+(for-each (match-lambda
+            ((name . proc)
+             (test-assert (symbol->string name)
+               (call-with-values (lambda () (check-procedure name proc))
+                 (lambda (ok? calls)
+                   (set! total-calls (+ total-calls calls))
+                   ok?)))))
+          procedures)
+
+(format #t "~a procedures, ~a calls; outcomes: ~s~%"
+        (length procedures) total-calls
+        (sort (hash-map->list cons key-counts)
+              (lambda (a b) (string<? (symbol->string (car a))
+                                      (symbol->string (car b))))))
+
+(test-end "misuse-matrix")
+(test-exit)
