@@ -56,17 +56,28 @@ void Session::fail(int code) {
 // touches Scheme, so the call runs outside Guile mode: a thread blocked in
 // recv does not hold up garbage collection or other threads.
 template <class Op>
-int Session::run(Op op) {
+int Session::run(Op op_once) {
   require_transport();
+  // GnuTLS reports a short read as GNUTLS_E_AGAIN even over a blocking
+  // transport.  A blocking session waits for the rest (or the end of the
+  // stream) and calls again: passing "would block" on would leave its
+  // caller waiting on a descriptor a port transport does not have.
+  auto op_whole = [&] {
+    int result = op_once();
+    while (result == GNUTLS_E_AGAIN && !nonblocking() && gnutls_record_get_direction(session_) == 0 &&
+           transport_->wait_readable(GNUTLS_INDEFINITE_TIMEOUT) > 0)
+      result = op_once();
+    return result;
+  };
   int r;
   do {
     if (transport_->calls_scheme()) {
-      r = op();
+      r = op_whole();
     } else {
       struct Call {
-        Op* op;
+        decltype(op_whole)* op;
         int result;
-      } call{&op, 0};
+      } call{&op_whole, 0};
       scm_without_guile(
           [](void* data) -> void* {
             auto* c = static_cast<Call*>(data);
