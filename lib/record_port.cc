@@ -21,7 +21,12 @@ scm_t_port_type* record_port_type = nullptr;
 // The largest TLS record payload: one record per read, full records on write.
 constexpr size_t kRecordSize = 16384;
 
-SCM port_session(SCM port) { return SCM_PACK(SCM_STREAM(port)); }
+// The port's stream is a pair (session . close-procedure).  The close
+// procedure lives in the port, not in the session: when both are collected
+// together their finalizers run in any order, and a close procedure kept in
+// an already finalized session would never be called.
+SCM port_stream(SCM port) { return SCM_PACK(SCM_STREAM(port)); }
+SCM port_session(SCM port) { return scm_car(port_stream(port)); }
 
 size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
   // Whatever the program wrote must reach the peer before we wait for its
@@ -69,15 +74,10 @@ void natural_buffer_sizes(SCM, size_t* read_size, size_t* write_size) {
   *write_size = kRecordSize;
 }
 
-// Called on close-port and when the port is garbage-collected.  The session
-// may already be finalized in the latter case; its close procedure, held in
-// the session's memory, is still reachable.
+// Called on close-port and when the port is garbage-collected, in which
+// case the session may already be finalized.
 void close_record_port(SCM port) {
-  SCM session = port_session(port);
-  if (!Foreign<Session>::is(session)) return;
-  auto* s = static_cast<Session*>(scm_foreign_object_ref(session, 0));
-  if (s == nullptr) return;
-  SCM close = s->record_port_close;
+  SCM close = scm_cdr(port_stream(port));
   if (scm_is_true(close)) scm_call_1(close, port);
 }
 
@@ -108,11 +108,14 @@ GG_PROCEDURE(session_record_port, "session-record-port", 1, 1, 0, (SCM session, 
              "and @code{close-port}.") {
   return guarded("session-record-port", [&] {
     Session& s = Foreign<Session>::require(session, 1);
-    if (!SCM_UNBNDP(close)) s.record_port_close = procedure_argument(close, 2, true);
+    SCM close_procedure = SCM_UNBNDP(close) ? SCM_BOOL_F : procedure_argument(close, 2, true);
     if (scm_is_false(s.record_port)) {
       // The port refers to the session (its stream), so the session, its
       // credentials and transport live as long as the port is reachable.
-      s.record_port = scm_c_make_port(record_port_type, SCM_RDNG | SCM_WRTNG, SCM_UNPACK(session));
+      SCM stream = scm_cons(session, close_procedure);
+      s.record_port = scm_c_make_port(record_port_type, SCM_RDNG | SCM_WRTNG, SCM_UNPACK(stream));
+    } else if (!SCM_UNBNDP(close)) {
+      scm_set_cdr_x(port_stream(s.record_port), close_procedure);
     }
     return s.record_port;
   });
@@ -126,8 +129,8 @@ GG_PROCEDURE(set_session_record_port_close_x, "set-session-record-port-close!", 
   return guarded("set-session-record-port-close!", [&] {
     if (!SCM_PORTP(port) || SCM_PORT_TYPE(port) != record_port_type)
       throw WrongTypeArgument(1, port, "session record port");
-    Session& s = Foreign<Session>::require(port_session(port), 1);
-    s.record_port_close = procedure_argument(close, 2);
+    Foreign<Session>::require(port_session(port), 1);
+    scm_set_cdr_x(port_stream(port), procedure_argument(close, 2));
     return SCM_UNSPECIFIED;
   });
 }

@@ -53,7 +53,6 @@ class Session {
   // GC-scanned memory, so these members keep their objects alive.
   SCM transport_port = SCM_BOOL_F;
   SCM record_port = SCM_BOOL_F;
-  SCM record_port_close = SCM_BOOL_F;
 
  private:
   void require_transport() const;
