@@ -444,7 +444,9 @@ outcome of `read-all-outcome'."
 
 (test-assert "a good session works at the end" (good-session-works?))
 
-(test-equal "no descriptor leaked" fds-at-start (open-fd-count))
+;; Guile closes its finalizer thread's pipe around fork and reopens it
+;; lazily, so the count may also go down.
+(test-assert "no descriptor leaked" (<= (open-fd-count) fds-at-start))
 
 (test-end "hostile-peers")
 (test-exit)
