@@ -129,12 +129,19 @@ first."
                 (else (loop))))))))
 
 (define (open-fd-count)
+  "Open sockets: Guile's own pipes come and go with its helper threads."
   (let ((dir (opendir "/proc/self/fd")))
     (let loop ((count 0))
       (let ((name (readdir dir)))
         (if (eof-object? name)
-            (begin (closedir dir) (- count 2))
-            (loop (+ count 1)))))))
+            (begin (closedir dir) count)
+            (loop (if (string-prefix?
+                       "socket:"
+                       (or (false-if-exception
+                            (readlink (string-append "/proc/self/fd/" name)))
+                           ""))
+                      (+ count 1)
+                      count)))))))
 
 (define read-line
   (@ (ice-9 rdelim) read-line))
