@@ -110,6 +110,25 @@
                client))))
       (lambda (session status) session))))
 
+(define finalized-session-port
+  ;; A record port whose session has been finalized: its close procedure
+  ;; stashes it while the collector closes it, and the session's finalizer
+  ;; runs in the same collection.  Built once in the parent.
+  (delay
+    (let loop ((round 0))
+      (let ((stash '()))
+        (do ((i 0 (+ i 1))) ((= i 200))
+          (session-record-port (make-session connection-end/client)
+                               (lambda (port) (set! stash (cons port stash)))))
+        (gc) (usleep 10000) (gc) (usleep 10000) (gc)
+        (or (find (lambda (port)
+                    ;; Only a finalized session makes this a type error.
+                    (catch 'wrong-type-arg
+                      (lambda () (set-session-record-port-close! port (const #f)) #f)
+                      (const #t)))
+                  stash)
+            (and (< round 20) (loop (+ round 1))))))))
+
 (define session-pool
   `((session/client . ,(session-with))
     (session/server . ,(lambda () (make-session connection-end/server)))
@@ -141,9 +160,26 @@
                         (close-port (session-record-port s)))))
     (session/after-bye . ,(lambda () (force closed-session)))))
 
+(define record-port-pool
+  ;; Record ports in odd states, for the procedures that take ports.
+  `((record-port/finalized-session . ,(lambda () (force finalized-session-port)))
+    (record-port/no-transport
+     . ,(lambda () (session-record-port (make-session connection-end/client))))
+    (record-port/closed
+     . ,(lambda ()
+          (let ((port (session-record-port (make-session connection-end/client))))
+            (close-port port)
+            port)))
+    (record-port/dead-peer
+     . ,(lambda ()
+          (let ((session ((session-with with-credentials))))
+            (set-session-transport-port! session (dead-peer-socket-port))
+            (session-record-port session))))))
+
 (define sessions-without-transport
   ;; Data-moving procedures must raise on these.
-  '(session/client session/server session/credentials-no-transport))
+  '(session/client session/server session/credentials-no-transport
+    record-port/no-transport record-port/finalized-session record-port/closed))
 
 (define junk-pool
   `((false . ,(const #f))
@@ -239,7 +275,7 @@ so that procedures taking those get past their type checks."
        (x509-private-key import-x509-private-key ,test-key-pem)))))
 
 (define (argument-pool)
-  (append session-pool junk-pool (enumerate-pool) (constructor-pool)
+  (append session-pool record-port-pool junk-pool (enumerate-pool) (constructor-pool)
           (imported-pool)))
 
 
@@ -260,7 +296,11 @@ so that procedures taking those get past their type checks."
                                (put-u8 port 1)
                                (close-port port))))
     (%record-port-char-ready . ,(lambda (session)
-                                  (char-ready? (session-record-port session))))))
+                                  (char-ready? (session-record-port session))))
+    ;; The same on ports given directly (record ports in odd states).
+    (%port-read . ,(lambda (port) (get-u8 port)))
+    (%port-write . ,(lambda (port) (put-u8 port 1) (force-output port)))
+    (%port-close . ,(lambda (port) (put-u8 port 1) (close-port port)))))
 
 
 ;;;
@@ -399,7 +439,7 @@ RECORDS are the child's reports, in order."
 
 (define data-moving-procedures
   '(handshake rehandshake reauthenticate bye record-send alert-send
-    %record-port-write %record-port-close))
+    %record-port-write %record-port-close %port-write %port-close))
 
 (define (check-procedure name proc)
   (match (run-in-child name proc)
@@ -463,6 +503,9 @@ RECORDS are the child's reports, in order."
   (begin
     (flush-all-ports)
     (session? (force closed-session))))
+
+(test-assert "a record port can outlive its finalized session"
+  (port? (force finalized-session-port)))
 
 (define total-calls 0)
 
