@@ -1,6 +1,7 @@
 #include "session.hh"
 
 #include "guile/errors.hh"
+#include "io/fd_port_transport.hh"
 #include "io/fd_transport.hh"
 #include "io/port_transport.hh"
 
@@ -22,7 +23,7 @@ void Session::use_fd(int fd) {
 }
 
 void Session::use_port(SCM port) {
-  transport_ = std::make_unique<io::PortTransport>(port);
+  transport_ = io::transport_for_port(port);
   transport_->install(session_);
   transport_port = port;
 }

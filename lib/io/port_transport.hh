@@ -2,6 +2,7 @@
 // port, a pipe) carries the encrypted bytes.  Every call into Scheme runs
 // under a catch; the exception is kept for the session to re-raise after
 // GnuTLS has returned, and GnuTLS sees a plain I/O error meanwhile.
+// FdPortTransport (fd_port_transport.hh) refines it for file ports.
 #pragma once
 
 #include "guile/captured_exception.hh"
@@ -11,7 +12,7 @@
 
 namespace gg::io {
 
-class PortTransport final : public Transport {
+class PortTransport : public Transport {
  public:
   // `port` must be kept reachable by the owner (the session holds it).
   explicit PortTransport(SCM port) : port_(port) {}
@@ -25,6 +26,9 @@ class PortTransport final : public Transport {
   SCM port() const { return port_; }
   // The exception a Scheme call raised since the last call, if any.
   CapturedException take_exception() { return std::move(exception_); }
+
+ protected:
+  void keep_exception(CapturedException exception) { exception_ = std::move(exception); }
 
  private:
   SCM port_;

@@ -1,0 +1,38 @@
+// A transport over a Scheme file port (a socket port, usually) that uses
+// the port's descriptor directly: bytes Guile already buffered for the
+// port are taken first, then recv/sendmsg run on the descriptor outside
+// Guile mode, with none of the per-byte costs of an unbuffered port.
+// Where the direct path cannot keep the port's behaviour (the port was
+// closed, the descriptor would block) the bytes go through Guile as with
+// PortTransport, so errors and waiting are the port's own.
+#pragma once
+
+#include "io/port_transport.hh"
+
+#include <memory>
+
+namespace gg::io {
+
+class FdPortTransport final : public PortTransport {
+ public:
+  // `port` must be an open file port, kept reachable by the owner.
+  explicit FdPortTransport(SCM port) : PortTransport(port) {}
+
+  IoResult pull(void* buffer, size_t size) override;
+  IoResult push(const giovec_t* iov, int iovcnt) override;
+
+ private:
+  // Run `attempt` (one system call) outside Guile mode, retrying after
+  // running signal handlers on EINTR; errors become the port's errors.
+  template <class Attempt>
+  IoResult direct(const char* port_procedure, Attempt attempt);
+
+  // Pipes and terminals answer ENOTSOCK once; read/writev are used then.
+  bool is_socket_ = true;
+};
+
+// The transport for `port`: FdPortTransport for an open file port,
+// PortTransport for any other port.
+std::unique_ptr<PortTransport> transport_for_port(SCM port);
+
+}  // namespace gg::io
