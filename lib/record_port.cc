@@ -35,7 +35,6 @@ size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
     int r = s.receive(SCM_BYTEVECTOR_CONTENTS(dst) + start, count);
     if (r >= 0) return static_cast<size_t>(r);
     if (r == GNUTLS_E_AGAIN) return static_cast<size_t>(-1);  // would block
-    if (r == GNUTLS_E_PREMATURE_TERMINATION) return 0;        // reads as EOF
     s.fail(r);
   });
 }
