@@ -230,9 +230,9 @@ static int make_certificate(const char *key_file, const char *cert_file) {
   gnutls_x509_crt_t crt;
   gnutls_datum_t out;
   check(gnutls_x509_privkey_init(&key), "privkey");
-  check(gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
-                                     GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
-        "generate");
+  check(
+      gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
+      "generate");
   check(gnutls_x509_crt_init(&crt), "crt");
   check(gnutls_x509_crt_set_version(crt, 3), "version");
   unsigned char serial[] = {1};

@@ -64,10 +64,10 @@ bool has_buffered_output(SCM port) {
 
 // The exception Guile's file ports raise for a failed read or write.
 CapturedException system_error(const char* port_procedure, int error) {
-  return CapturedException(scm_from_utf8_symbol("system-error"),
-                           scm_list_4(scm_from_utf8_string(port_procedure), scm_from_utf8_string("~A"),
-                                      scm_list_1(scm_strerror(scm_from_int(error))),
-                                      scm_list_1(scm_from_int(error))));
+  return CapturedException(
+      scm_from_utf8_symbol("system-error"),
+      scm_list_4(scm_from_utf8_string(port_procedure), scm_from_utf8_string("~A"),
+                 scm_list_1(scm_strerror(scm_from_int(error))), scm_list_1(scm_from_int(error))));
 }
 
 }  // namespace
@@ -108,7 +108,8 @@ IoResult FdPortTransport::pull(void* buffer, size_t size) {
   // A closed port raises its own error through the Guile path.
   if (!SCM_OPINFPORTP(p)) return PortTransport::pull(buffer, size);
   size_t buffered = 0;
-  if (CapturedException e = CapturedException::run([&] { buffered = take_buffered_input(p, buffer, size); })) {
+  if (CapturedException e =
+          CapturedException::run([&] { buffered = take_buffered_input(p, buffer, size); })) {
     keep_exception(std::move(e));
     return IoResult::failure(EIO);
   }

@@ -1,10 +1,10 @@
 #include "io/fd_port_transport.hh"
 
-#include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <libguile.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <cerrno>
 #include <chrono>
@@ -72,7 +72,8 @@ TEST_CASE("file ports get the direct transport, other ports the Guile one", "[fd
   REQUIRE(dynamic_cast<FdPortTransport*>(direct.get()) != nullptr);
   REQUIRE(direct->wait_fd() == scm_to_int(scm_fileno(p.port)));
 
-  std::unique_ptr<PortTransport> other = gg::io::transport_for_port(eval("(open-bytevector-input-port #vu8(1))"));
+  std::unique_ptr<PortTransport> other =
+      gg::io::transport_for_port(eval("(open-bytevector-input-port #vu8(1))"));
   REQUIRE(dynamic_cast<FdPortTransport*>(other.get()) == nullptr);
 }
 
