@@ -115,8 +115,9 @@ IoResult FdPortTransport::pull(void* buffer, size_t size) {
   }
   if (buffered > 0) return IoResult::bytes(static_cast<ssize_t>(buffered));
 
+  // A non-blocking descriptor reports "would block", as with FdTransport.
   int fd = SCM_FPORT_FDES(p);
-  IoResult r = direct("fport_read", [&] {
+  return direct("fport_read", [&] {
     for (;;) {
       ssize_t n = is_socket_ ? recv(fd, buffer, size, 0) : read(fd, buffer, size);
       if (n >= 0) return IoResult::bytes(n);
@@ -127,9 +128,6 @@ IoResult FdPortTransport::pull(void* buffer, size_t size) {
       return IoResult::failure(errno);
     }
   });
-  // A non-blocking port waits the way the program asked Guile to wait.
-  if (r.would_block()) return PortTransport::pull(buffer, size);
-  return r;
 }
 
 IoResult FdPortTransport::push(const giovec_t* iov, int iovcnt) {
@@ -145,7 +143,7 @@ IoResult FdPortTransport::push(const giovec_t* iov, int iovcnt) {
 
   int fd = SCM_FPORT_FDES(p);
   auto* vec = reinterpret_cast<struct iovec*>(const_cast<giovec_t*>(iov));
-  IoResult r = direct("fport_write", [&] {
+  return direct("fport_write", [&] {
     for (;;) {
       ssize_t n;
       if (is_socket_) {
@@ -164,8 +162,6 @@ IoResult FdPortTransport::push(const giovec_t* iov, int iovcnt) {
       return IoResult::failure(errno);
     }
   });
-  if (r.would_block()) return PortTransport::push(iov, iovcnt);
-  return r;
 }
 
 std::unique_ptr<PortTransport> transport_for_port(SCM port) {

@@ -2,9 +2,9 @@
 // the port's descriptor directly: bytes Guile already buffered for the
 // port are taken first, then recv/sendmsg run on the descriptor outside
 // Guile mode, with none of the per-byte costs of an unbuffered port.
-// Where the direct path cannot keep the port's behaviour (the port was
-// closed, the descriptor would block) the bytes go through Guile as with
-// PortTransport, so errors and waiting are the port's own.
+// A closed port goes through Guile as with PortTransport, so its error is
+// the port's own; system errors are the ones Guile's file ports raise; a
+// non-blocking descriptor reports "would block", as with FdTransport.
 #pragma once
 
 #include "io/port_transport.hh"
