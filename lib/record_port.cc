@@ -9,6 +9,7 @@
 #include "guile/convert.hh"
 #include "guile/foreign.hh"
 #include "guile/procedures.hh"
+#include "session_memory.hh"
 
 #include <poll.h>
 
@@ -108,6 +109,8 @@ GG_PROCEDURE(session_record_port, "session-record-port", 1, 1, 0, (SCM session, 
              "and writes are buffered a record at a time; output is sent before "
              "the port waits for input, and by @code{force-output}, @code{bye} "
              "and @code{close-port}.") {
+  if (Session* s = Foreign<Session>::unwrap(session); s != nullptr && scm_is_false(s->record_port))
+    note_session_memory(kRecordPortMemoryKiB);
   return guarded("session-record-port", [&] {
     Session& s = Foreign<Session>::require(session, 1);
     if (!SCM_UNBNDP(close)) s.record_port_close = procedure_argument(close, 2, true);
