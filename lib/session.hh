@@ -2,6 +2,7 @@
 // must keep alive (credentials, transport port, record port).
 #pragma once
 
+#include "io/readiness_fd.hh"
 #include "io/transport.hh"
 
 #include <gnutls/gnutls.h>
@@ -53,6 +54,12 @@ class Session {
   SCM transport_port = SCM_BOOL_F;
   SCM record_port = SCM_BOOL_F;
   SCM record_port_close = SCM_BOOL_F;
+
+  // Set when a record port read would block while output it must send
+  // first is stuck, or while GnuTLS waits to write: the read then waits on
+  // `readiness` (readable or writable transport) instead of input alone.
+  bool record_read_needs_write = false;
+  io::ReadinessFd readiness;
 
  private:
   void require_transport() const;

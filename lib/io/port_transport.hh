@@ -27,6 +27,8 @@ class PortTransport final : public Transport {
   CapturedException take_exception() { return std::move(exception_); }
 
  private:
+  int nonblocking_fd() const;
+
   SCM port_;
   CapturedException exception_;
 };
