@@ -82,7 +82,6 @@ size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
       s.record_read_needs_write = output_stuck || gnutls_record_get_direction(s.get()) == 1;
       return static_cast<size_t>(-1);
     }
-    if (r == GNUTLS_E_PREMATURE_TERMINATION) return 0;  // reads as EOF
     s.fail(r);
   });
 }

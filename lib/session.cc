@@ -94,7 +94,13 @@ int Session::bye(gnutls_close_request_t how) {
 }
 
 int Session::receive(void* buffer, size_t size) {
-  return run([this, buffer, size] { return static_cast<int>(gnutls_record_recv(session_, buffer, size)); });
+  // The end of the stream stays the end: GnuTLS itself would call the
+  // session invalid after a premature termination.
+  if (at_end_) return 0;
+  int r = run([this, buffer, size] { return static_cast<int>(gnutls_record_recv(session_, buffer, size)); });
+  if (r == GNUTLS_E_PREMATURE_TERMINATION) r = 0;  // a peer gone without close_notify
+  if (r == 0 && size > 0) at_end_ = true;
+  return r;
 }
 
 int Session::send(const void* data, size_t size) {

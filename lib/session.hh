@@ -32,7 +32,8 @@ class Session {
   // valid) for as long as the session may use them.
   void use_credentials(gnutls_credentials_type_t type, void* raw, std::shared_ptr<void> owner);
 
-  // GnuTLS operations that move data.  Each retries on GNUTLS_E_INTERRUPTED
+  // GnuTLS operations that move data; receive returns 0 at the end of the
+  // stream, including a peer gone without close_notify, and ever after.  Each retries on GNUTLS_E_INTERRUPTED
   // and returns GnuTLS's result; they need a transport (GnutlsError
   // otherwise) and turn a Scheme exception caught in the transport into a
   // PendingSchemeException.
@@ -72,6 +73,7 @@ class Session {
   std::unique_ptr<io::Transport> transport_;
   std::map<gnutls_credentials_type_t, std::shared_ptr<void>> credentials_;
   bool bye_sent_ = false;
+  bool at_end_ = false;  // the peer closed (with or without close_notify)
 };
 
 }  // namespace gg
