@@ -166,7 +166,21 @@ GG_PROCEDURE(session_record_port, "session-record-port", 1, 1, 0, (SCM session, 
              "@code{close-port}, or when the port is garbage-collected).  Reads "
              "and writes are buffered a record at a time; output is sent before "
              "the port waits for input, and by @code{force-output}, @code{bye} "
-             "and @code{close-port}.") {
+             "and @code{close-port}.\n\n"
+             "Over a non-blocking transport, reads and writes that would block "
+             "report it to Guile's port machinery: with suspendable ports "
+             "installed they wait through @code{current-read-waiter} and "
+             "@code{current-write-waiter} (so Fibers suspends the fiber), "
+             "otherwise Guile polls.  @code{port-read-wait-fd} and "
+             "@code{port-write-wait-fd} give the transport's descriptor; while "
+             "a read must first send output the transport cannot take yet, the "
+             "read wait descriptor is one that also becomes readable when the "
+             "transport becomes writable.\n\n"
+             "One thread may read from the port while another writes to it, as "
+             "GnuTLS allows one of each at a time.  The writing thread should "
+             "send its output itself (with @code{force-output}, or by writing "
+             "whole records): a read sends output left in the port, and two "
+             "threads must not write at once.") {
   return guarded("session-record-port", [&] {
     Session& s = Foreign<Session>::require(session, 1);
     if (!SCM_UNBNDP(close)) s.record_port_close = procedure_argument(close, 2, true);
