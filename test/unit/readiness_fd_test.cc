@@ -1,10 +1,10 @@
 #include "io/readiness_fd.hh"
 
-#include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <vector>
 
