@@ -11,6 +11,7 @@
              (ice-9 binary-ports)
              (ice-9 rdelim)
              (ice-9 threads)
+             (ice-9 suspendable-ports)
              (rnrs bytevectors))
 
 (alarm 100)                             ; a task stuck in C cannot hang the suite
@@ -269,6 +270,38 @@ record port, which waits for it in C."
       (lambda ()
         (call-with-forked-peer peer-says-hello read-hello-without-suspendable-ports))
     (lambda (result status) (append result (list status)))))
+
+;; With suspendable ports installed but no scheduler, the default waiters
+;; poll: a handshake and a line waits a few times, once per flight, where a
+;; busy loop would wait thousands of times.
+(test-assert "with suspendable ports and the default waiters, handshake and reads wait by polling"
+  (call-with-values
+      (lambda ()
+        (call-with-forked-peer
+         peer-says-hello
+         (lambda (socket)
+           (set-nonblocking! socket)
+           (let ((session (make-anonymous-session connection-end/client #:fd socket))
+                 (waits 0))
+             (dynamic-wind
+               install-suspendable-ports!
+               (lambda ()
+                 (parameterize ((current-read-waiter
+                                 (let ((wait (current-read-waiter)))
+                                   (lambda (port) (set! waits (1+ waits)) (wait port))))
+                                (current-write-waiter
+                                 (let ((wait (current-write-waiter)))
+                                   (lambda (port) (set! waits (1+ waits)) (wait port)))))
+                   (handshake session)
+                   (let* ((port (session-record-port session))
+                          (line (read-line port)))
+                     (display "thanks\n" port)
+                     (list line (eof-object? (read-line port)) waits))))
+               uninstall-suspendable-ports!)))))
+    (lambda (result status)
+      (and (equal? (list-head result 2) '("from the peer" #t))
+           (<= 1 (caddr result) 20)
+           (zero? status)))))
 
 ;;;
 ;;; Two threads on one session.
