@@ -89,6 +89,18 @@ error/again.  Return the list of directions seen."
             (every (lambda (d) (memq d '(read write))) directions)
             (eq? (session-protocol client) (session-protocol server)))))))
 
+(test-assert "old-style retry loops keep working with connection-flag/nonblock sessions"
+  (call-with-nonblocking-pair
+   (lambda (client server)
+     (let ((directions (handshake-by-hand client server)))
+       (and (pair? directions)
+            (begin
+              (record-send client (string->utf8 "ping"))
+              (= 4 (record-receive! server (make-bytevector 10)))))))
+   #:make-session (lambda (end socket)
+                    (make-anonymous-session end #:fd socket
+                                            #:flags (list connection-flag/nonblock)))))
+
 (test-equal "record-send and record-receive! raise error/again; record-get-direction says which way"
   '(read write)
   (call-with-nonblocking-pair
