@@ -43,21 +43,21 @@ IoResult PortTransport::push(const giovec_t* iov, int iovcnt) {
   if (int fd = nonblocking_fd(); fd >= 0) {
     // Bytes written to the port earlier go first (normally there are none:
     // every push flushes); then the descriptor takes what it can.
-    exception_ = CapturedException::run([&] { scm_force_output(port_); });
-    if (exception_) return IoResult::failure(EIO);
+    push_exception_ = CapturedException::run([&] { scm_force_output(port_); });
+    if (push_exception_) return IoResult::failure(EIO);
     return FdTransport(fd).push(iov, iovcnt);
   }
   size_t total = 0;
   // Flushing after each push means GnuTLS never waits for an answer to
   // bytes still sitting in the port's buffer.
-  exception_ = CapturedException::run([&] {
+  push_exception_ = CapturedException::run([&] {
     for (int i = 0; i < iovcnt; ++i) {
       scm_c_write(port_, iov[i].iov_base, iov[i].iov_len);
       total += iov[i].iov_len;
     }
     scm_force_output(port_);
   });
-  if (exception_) return IoResult::failure(EIO);
+  if (push_exception_) return IoResult::failure(EIO);
   return IoResult::bytes(static_cast<ssize_t>(total));
 }
 

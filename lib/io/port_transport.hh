@@ -24,13 +24,17 @@ class PortTransport final : public Transport {
 
   SCM port() const { return port_; }
   // The exception a Scheme call raised since the last call, if any.
-  CapturedException take_exception() { return std::move(exception_); }
+  CapturedException take_exception() {
+    return exception_ ? std::move(exception_) : std::move(push_exception_);
+  }
 
  private:
   int nonblocking_fd() const;
 
   SCM port_;
-  CapturedException exception_;
+  // One for each direction: a thread may pull while another pushes.
+  CapturedException exception_;       // from pull and wait_readable
+  CapturedException push_exception_;  // from push
 };
 
 }  // namespace gg::io

@@ -319,8 +319,10 @@ record port, which waits for it in C."
 ;;; Two threads on one session.
 ;;;
 
-(test-equal "one thread reads while another writes the same session"
-  '(#t #t)
+(define (read-while-writing transport)
+  "Two sessions, each with one thread reading 1 MiB while another writes
+1 MiB, over a socketpair used through TRANSPORT, #:fd or #:port.  Return
+whether each side received its peer's bytes intact."
   (call-with-socketpair
    (lambda (a b)
      (let* ((size (* 1024 1024))
@@ -328,8 +330,8 @@ record port, which waits for it in C."
                     (let ((bv (make-bytevector size)))
                       (do ((i 0 (1+ i))) ((= i size) bv)
                         (bytevector-u8-set! bv i (modulo (* seed i) 253))))))
-            (sessions (list (make-anonymous-session connection-end/client #:fd a)
-                            (make-anonymous-session connection-end/server #:fd b))))
+            (sessions (list (make-anonymous-session connection-end/client transport a)
+                            (make-anonymous-session connection-end/server transport b))))
        (define (side session seed peer-seed)
          (lambda ()
            (handshake session)
@@ -353,6 +355,14 @@ record port, which waits for it in C."
                            sessions '(5 11) '(11 5))))
          (map (lambda (thread) (join-thread thread (+ (current-time) 90)))
               threads))))))
+
+(test-equal "one thread reads while another writes the same session"
+  '(#t #t)
+  (read-while-writing #:fd))
+
+(test-equal "the same with socket ports as transports"
+  '(#t #t)
+  (read-while-writing #:port))
 
 (test-end "nonblocking")
 (test-exit)
