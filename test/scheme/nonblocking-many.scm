@@ -13,7 +13,7 @@
              (ice-9 binary-ports)
              (rnrs bytevectors))
 
-(alarm 280)                             ; a task stuck in C cannot hang the suite
+(alarm 110)                             ; a task stuck in C cannot hang the suite
 
 (define pair-count 50)
 (define transfer-size (* 1024 1024))
@@ -100,7 +100,7 @@ bytes that arrived intact, stopping at the first difference."
               (endpoint i 1 (make-anonymous-session connection-end/server
                                                     #:fd (cdr pair)))))
       (iota pair-count) sockets)
-     #:deadline 240)))
+     #:deadline 100)))
 
 (test-equal "every endpoint finished"
   (* 2 pair-count) (length results))
