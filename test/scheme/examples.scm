@@ -139,18 +139,18 @@ on, and call PROC with the process and the port number."
   "Make the certificates and keys in DIR; return a procedure mapping a
 name (a symbol) to its file."
   (define (file name) (string-append dir "/" (symbol->string name)))
-  (define (key name)
+  (define (private-key name)
     (certtool dir "--generate-privkey" "--key-type=ecdsa" "--outfile" (file name)))
   (define (template name . lines)
     (write-file (file name) (string-join lines "\n" 'suffix)))
   (define (authority cert key name)
-    (key key)
+    (private-key key)
     (template 'ca.tmpl (string-append "cn = " name) "ca" "cert_signing_key"
               "expiration_days = 30")
     (certtool dir "--generate-self-signed" "--load-privkey" (file key)
               "--template" (file 'ca.tmpl) "--outfile" (file cert)))
   (define (signed cert key ca-cert ca-key . lines)
-    (key key)
+    (private-key key)
     (apply template 'cert.tmpl "expiration_days = 30" "signing_key" lines)
     (certtool dir "--generate-certificate" "--load-privkey" (file key)
               "--load-ca-certificate" (file ca-cert) "--load-ca-privkey" (file ca-key)
