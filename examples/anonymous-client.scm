@@ -11,6 +11,8 @@
 (define priorities "NORMAL:-VERS-TLS1.3:+ANON-ECDH:+ANON-DH")
 
 (define (main args)
+  "Connect to the server on the port in ARGS, send it the other ARGS as
+lines, and print its answers."
   (when (< (length args) 2)
     (format (current-error-port) "usage: ~a PORT MESSAGE...~%" (car args))
     (exit 2))

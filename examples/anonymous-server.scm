@@ -42,6 +42,8 @@
     (bye session close-request/rdwr)))
 
 (define (main args)
+  "Listen on 127.0.0.1 at the port in ARGS and serve clients, as many as
+ARGS says or forever."
   (let* ((port-number (if (> (length args) 1) (string->number (list-ref args 1)) 0))
          (connections (and (> (length args) 2) (string->number (list-ref args 2))))
          (listener (socket PF_INET SOCK_STREAM 0))

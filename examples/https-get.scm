@@ -70,6 +70,7 @@
     (close-port socket)))
 
 (define (main args)
+  "Fetch the URL in ARGS, verified against the CA file of the --ca option."
   (let* ((options (getopt-long args '((ca (value #t)))))
          (urls (option-ref options '() '())))
     (unless (= 1 (length urls))

@@ -47,6 +47,8 @@ checking it is up to us."
             (import-x509-certificate (car chain) x509-certificate-format/der))))))
 
 (define (serve-client client credentials)
+  "Run one TLS session on the socket CLIENT with CREDENTIALS: require a
+client certificate, greet a valid client by name and echo its lines."
   (let ((session (make-session connection-end/server)))
     (set-session-default-priority! session)
     (set-session-credentials! session credentials)
@@ -71,6 +73,7 @@ checking it is up to us."
       (bye session close-request/rdwr))))
 
 (define (main args)
+  "Listen on 127.0.0.1 as the options in ARGS say and serve clients."
   (let* ((options (getopt-long args option-spec))
          (option (lambda (name default) (option-ref options name default)))
          (credentials (make-server-credentials (option 'cert #f) (option 'key #f)
