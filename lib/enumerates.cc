@@ -126,6 +126,8 @@ int enumerate_value(EnumKind kind, SCM obj, int position) {
 }
 
 unsigned enumerate_flags(EnumKind kind, SCM list, int position) {
+  // Improper and circular lists are refused before walking them.
+  if (scm_ilength(list) < 0) throw WrongTypeArgument(position, list, "list");
   unsigned flags = 0;
   for (SCM rest = list; !scm_is_null(rest); rest = SCM_CDR(rest)) {
     if (!scm_is_pair(rest)) throw WrongTypeArgument(position, list);

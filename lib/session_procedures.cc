@@ -33,12 +33,22 @@ SCM session_enumerate(const char* who, SCM obj, EnumKind kind, Getter getter) {
   return guarded(who, [&] { return enumerate(kind, static_cast<int>(getter(session_argument(obj, 1).get()))); });
 }
 
+// Sessions and their record ports hold memory the GC cannot see (GnuTLS's)
+// and have finalizers, which Guile runs in the background: a program that
+// creates sessions quickly outruns them and its heap grows.  A collection
+// with synchronous finalization every so many sessions keeps memory flat.
+void collect_now_and_then() {
+  static unsigned sessions_created = 0;
+  if (++sessions_created % 256 == 0) scm_gc();
+}
+
 }  // namespace
 
 GG_PROCEDURE(make_session, "make-session", 1, 0, 1, (SCM end, SCM flags),
              "Return a new session for connection end @var{end} "
              "(@code{connection-end/client} or @code{connection-end/server}), "
              "with the optional @var{flags}, @code{connection-flag/} values.") {
+  collect_now_and_then();
   return guarded("make-session", [&] {
     unsigned init_flags = static_cast<unsigned>(enumerate_value(EnumKind::connection_end, end, 1));
     init_flags |= enumerate_flags(EnumKind::connection_flag, flags, 2);

@@ -47,6 +47,8 @@
 the parent calls PROC with the other end.  The child exits 0 if PEER
 returns, 1 if it raises, and is killed after TIMEOUT seconds.  Return the
 value of PROC and the child's exit status, as two values."
+  ;; Whatever is buffered for output would otherwise be written twice.
+  (flush-all-ports)
   (let* ((pair (socketpair PF_UNIX SOCK_STREAM 0))
          (pid (primitive-fork)))
     (if (zero? pid)
