@@ -57,8 +57,8 @@ void set_argument_names(SCM proc, const char* c_arguments, int required, int opt
   SCM rest_name = rest ? scm_from_utf8_symbol(names.back().c_str()) : SCM_BOOL_F;
   // (REQUIRED OPTIONAL KEYWORDS ALLOW-OTHER-KEYS? REST), as Guile's own
   // procedure-arguments reads it.
-  SCM arglist = scm_list_5(symbol_list(names, 0, req), symbol_list(names, req, req + opt),
-                           SCM_EOL, SCM_BOOL_F, rest_name);
+  SCM arglist = scm_list_5(symbol_list(names, 0, req), symbol_list(names, req, req + opt), SCM_EOL,
+                           SCM_BOOL_F, rest_name);
   scm_set_procedure_property_x(proc, scm_from_utf8_symbol("arglist"), arglist);
 }
 

@@ -40,11 +40,10 @@ void set_argument_names(SCM proc, const char* c_arguments, int required, int opt
 
 // GG_PROCEDURE (c_name, "scheme-name", required, optional, rest, (SCM a, ...), "doc")
 // { body }  defines a static C function and registers it.
-#define GG_PROCEDURE(c_name, scheme_name, req, opt, rest, arglist, doc)              \
-  static SCM c_name arglist;                                                        \
-  static const ::gg::RegisterProcedure c_name##_registration{::gg::ProcedureSpec{   \
-      scheme_name, req, opt, rest, reinterpret_cast<scm_t_subr>(&c_name), doc,      \
-      #arglist}};                                                                   \
+#define GG_PROCEDURE(c_name, scheme_name, req, opt, rest, arglist, doc)                    \
+  static SCM c_name arglist;                                                               \
+  static const ::gg::RegisterProcedure c_name##_registration{::gg::ProcedureSpec{          \
+      scheme_name, req, opt, rest, reinterpret_cast<scm_t_subr>(&c_name), doc, #arglist}}; \
   static SCM c_name arglist
 
 namespace gg {
