@@ -12,6 +12,7 @@
              (ice-9 rdelim)
              (ice-9 threads)
              (ice-9 suspendable-ports)
+             ((ice-9 ports internal) #:select (port-read-wait-fd port-write-wait-fd))
              (rnrs bytevectors))
 
 (alarm 100)                             ; a task stuck in C cannot hang the suite
@@ -114,6 +115,22 @@ error/again.  Return the list of directions seen."
                     (let ((d (again-direction (lambda () (record-send client chunk)) client)))
                       (if (or (symbol? d) (> i 1000)) d (loop (1+ i)))))))
        (list nothing-yet full)))))
+
+(test-assert "the record port's read and write wait fds are the transport's descriptor"
+  (call-with-socketpair
+   (lambda (a b)
+     (let ((port (session-record-port
+                  (make-anonymous-session connection-end/client #:fd a))))
+       (and (= (fileno a) (port-read-wait-fd port))
+            (= (fileno a) (port-write-wait-fd port)))))))
+
+(test-assert "the same for a socket port transport"
+  (call-with-socketpair
+   (lambda (a b)
+     (let ((port (session-record-port
+                  (make-anonymous-session connection-end/client #:port a))))
+       (and (= (fileno a) (port-read-wait-fd port))
+            (= (fileno a) (port-write-wait-fd port)))))))
 
 (test-error "record-get-direction checks its argument"
   'wrong-type-arg
