@@ -103,7 +103,7 @@ that is not ca-cert), wronghost-cert, wronghost-key (signed by ca-cert for
 \"wronghost.example\")."
   (define (file name) (string-append dir "/" name))
   (define (private-key name)
-    (certtool dir "--generate-privkey" "--key-type=ecdsa" "--sec-param=medium"
+    (certtool dir "--generate-privkey" "--key-type=ecdsa"
               "--outfile" (file name)))
   (define (template name . lines)
     (apply write-template (file name) lines))
