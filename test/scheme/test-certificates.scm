@@ -13,6 +13,7 @@
   #:use-module (srfi srfi-1)
   #:export (certtool-available?
             make-test-pki
+            run-certtool
             call-with-test-pki
             pki-file
             pki-directory
@@ -86,7 +87,9 @@ starts with PREFIX."
     (lambda (port)
       (for-each (lambda (line) (display line port) (newline port)) lines))))
 
-(define (certtool dir . arguments)
+(define (run-certtool dir . arguments)
+  "Run certtool with ARGUMENTS, its output logged in DIR/certtool.log;
+raise an error if it fails."
   (let ((status (apply run-quietly (string-append dir "/certtool.log")
                        "certtool" arguments)))
     (unless (eqv? status 0)
@@ -103,15 +106,15 @@ that is not ca-cert), wronghost-cert, wronghost-key (signed by ca-cert for
 \"wronghost.example\")."
   (define (file name) (string-append dir "/" name))
   (define (private-key name)
-    (certtool dir "--generate-privkey" "--key-type=ecdsa"
+    (run-certtool dir "--generate-privkey" "--key-type=ecdsa"
               "--outfile" (file name)))
   (define (template name . lines)
     (apply write-template (file name) lines))
   (define (self-signed cert key tmpl)
-    (certtool dir "--generate-self-signed" "--load-privkey" (file key)
+    (run-certtool dir "--generate-self-signed" "--load-privkey" (file key)
               "--template" (file tmpl) "--outfile" (file cert)))
   (define (signed cert key tmpl ca-cert ca-key)
-    (certtool dir "--generate-certificate" "--load-privkey" (file key)
+    (run-certtool dir "--generate-certificate" "--load-privkey" (file key)
               "--load-ca-certificate" (file ca-cert)
               "--load-ca-privkey" (file ca-key)
               "--template" (file tmpl) "--outfile" (file cert)))
