@@ -24,7 +24,12 @@
             read-file-bytes
             make-certificate-credentials/server
             make-certificate-credentials/client
-            make-x509-session))
+            make-x509-session
+            handshake-failure-status
+            x509-server-peer
+            x509-client-handshake
+            read-server-report
+            certificate-dn))
 
 (define tls13-priorities
   ;; X.509 handshakes with exactly one protocol version each.
@@ -236,3 +241,63 @@ PRIORITIES, over FD or PORT; a client sends SERVER-NAME (SNI) if given."
     (cond (fd (set-session-transport-fd! session fd))
           (port (set-session-transport-port! session port)))
     session))
+
+(define handshake-failure-status
+  ;; Exit status of an `x509-server-peer' whose handshake failed.
+  3)
+
+(define* (x509-server-peer credentials #:key (priorities tls13-priorities)
+                           request verify report)
+  "Return a peer procedure for `call-with-forked-peer': a TLS server with
+the certificate CREDENTIALS and PRIORITIES on its socket.  REQUEST, if
+true, is a certificate-request/ value for client certificates; VERIFY, if
+true, makes the handshake verify the client (a host name string, or #t for
+the chain only).  After the handshake the server writes (REPORT session),
+a datum (default: the empty list), on the record port and reads until the
+client closes.  If the handshake fails, the child exits with
+`handshake-failure-status'."
+  (lambda (socket)
+    (let ((session (make-x509-session connection-end/server credentials
+                                      #:fd socket #:priorities priorities)))
+      (when request
+        (set-server-session-certificate-request! session request))
+      (when verify
+        (set-session-peer-verification! session (and (string? verify) verify)))
+      (catch 'gnutls-error
+        (lambda () (handshake session))
+        (lambda (key . args)
+          (format (current-error-port) "server handshake failed: ~s~%" args)
+          (primitive-exit handshake-failure-status)))
+      (let ((port (session-record-port session)))
+        (write (if report (report session) '()) port)
+        (newline port)
+        (force-output port)
+        ;; Wait for the client's close_notify (or its end of the socket).
+        (let loop ()
+          (unless (eof-object? (read-char port))
+            (loop)))))))
+
+(define* (x509-client-handshake socket credentials #:key (priorities tls13-priorities)
+                                server-name verify)
+  "Make a client session with CREDENTIALS over the file port SOCKET,
+handshake and return it.  SERVER-NAME is sent as SNI; VERIFY, if true,
+makes the handshake verify the server (a host name string, or #t for the
+chain only)."
+  (let ((session (make-x509-session connection-end/client credentials
+                                    #:fd socket #:priorities priorities
+                                    #:server-name server-name)))
+    (when verify
+      (set-session-peer-verification! session (and (string? verify) verify)))
+    (handshake session)
+    session))
+
+(define (read-server-report session)
+  "Read the datum an `x509-server-peer' wrote on SESSION, then close the
+session for writing."
+  (let ((report (read (session-record-port session))))
+    (bye session close-request/wr)
+    report))
+
+(define (certificate-dn der)
+  "The subject DN of the DER-encoded certificate DER (a bytevector)."
+  (x509-certificate-dn (import-x509-certificate der x509-certificate-format/der)))
