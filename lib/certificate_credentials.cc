@@ -50,10 +50,13 @@ class CertificateCredentials final : public Credentials {
   std::shared_ptr<State> state_;
 };
 
-CertificateCredentials& credentials_argument(SCM obj) { return Foreign<CertificateCredentials>::require(obj, 1); }
+CertificateCredentials& credentials_argument(SCM obj) {
+  return Foreign<CertificateCredentials>::require(obj, 1);
+}
 
 gnutls_x509_crt_fmt_t format_argument(SCM obj, int position) {
-  return static_cast<gnutls_x509_crt_fmt_t>(enumerate_value(EnumKind::x509_certificate_format, obj, position));
+  return static_cast<gnutls_x509_crt_fmt_t>(
+      enumerate_value(EnumKind::x509_certificate_format, obj, position));
 }
 
 // A file name as the bytes Guile's own file procedures use: the locale
@@ -77,7 +80,8 @@ std::string file_name_argument(SCM obj, int position) {
 
 GG_INITIALIZER(define_certificate_credentials_type) {
   Foreign<CertificateCredentials>::define_type("gnutls-certificate-credentials");
-  register_credentials_type([](SCM obj) -> Credentials* { return Foreign<CertificateCredentials>::unwrap(obj); });
+  register_credentials_type(
+      [](SCM obj) -> Credentials* { return Foreign<CertificateCredentials>::unwrap(obj); });
 }
 
 GG_PROCEDURE(make_certificate_credentials, "make-certificate-credentials", 0, 0, 0, (),
@@ -156,8 +160,8 @@ GG_PROCEDURE(set_certificate_credentials_x509_trust_data_x, "set-certificate-cre
   });
 }
 
-GG_PROCEDURE(set_certificate_credentials_x509_system_trust_x, "set-certificate-credentials-x509-system-trust!",
-             1, 0, 0, (SCM credentials),
+GG_PROCEDURE(set_certificate_credentials_x509_system_trust_x,
+             "set-certificate-credentials-x509-system-trust!", 1, 0, 0, (SCM credentials),
              "Trust the system's CA certificates (the trust store GnuTLS was "
              "configured with) to verify peers with @var{credentials}.  Return the "
              "number of certificates loaded.") {
@@ -198,8 +202,8 @@ GG_PROCEDURE(set_certificate_credentials_x509_crl_data_x, "set-certificate-crede
   });
 }
 
-GG_PROCEDURE(set_certificate_credentials_x509_key_files_x, "set-certificate-credentials-x509-key-files!", 4, 0,
-             0, (SCM credentials, SCM cert_file, SCM key_file, SCM format),
+GG_PROCEDURE(set_certificate_credentials_x509_key_files_x, "set-certificate-credentials-x509-key-files!", 4,
+             0, 0, (SCM credentials, SCM cert_file, SCM key_file, SCM format),
              "Present the certificate chain in @var{cert-file} and prove it with the "
              "private key in @var{key-file}, both encoded as @var{format} says.  If "
              "a file cannot be read, raise @code{error/file-error} with the two file "

@@ -16,7 +16,8 @@ namespace {
 // A list of bytevectors holding the `count` certificates at `chain`.
 SCM certificate_list(const gnutls_datum_t* chain, unsigned count) {
   SCM result = SCM_EOL;
-  for (unsigned i = count; i > 0; --i) result = scm_cons(bytevector_from(chain[i - 1].data, chain[i - 1].size), result);
+  for (unsigned i = count; i > 0; --i)
+    result = scm_cons(bytevector_from(chain[i - 1].data, chain[i - 1].size), result);
   return result;
 }
 
@@ -69,7 +70,8 @@ GG_PROCEDURE(set_server_session_certificate_request_x, "set-server-session-certi
              "@code{certificate-request/require}.") {
   return guarded("set-server-session-certificate-request!", [&] {
     Session& s = Foreign<Session>::require(session, 1);
-    auto how = static_cast<gnutls_certificate_request_t>(enumerate_value(EnumKind::certificate_request, request, 2));
+    auto how =
+        static_cast<gnutls_certificate_request_t>(enumerate_value(EnumKind::certificate_request, request, 2));
     gnutls_certificate_server_set_request(s.get(), how);
     return SCM_UNSPECIFIED;
   });

@@ -81,7 +81,8 @@ gnutls_x509_crt_t certificate_argument(SCM obj, int position) {
 }
 
 gnutls_x509_crt_fmt_t format_argument(SCM obj, int position) {
-  return static_cast<gnutls_x509_crt_fmt_t>(enumerate_value(EnumKind::x509_certificate_format, obj, position));
+  return static_cast<gnutls_x509_crt_fmt_t>(
+      enumerate_value(EnumKind::x509_certificate_format, obj, position));
 }
 
 unsigned index_argument(SCM obj, int position) {
@@ -301,8 +302,8 @@ GG_PROCEDURE(x509_certificate_signature_algorithm, "x509-certificate-signature-a
   });
 }
 
-GG_PROCEDURE(x509_certificate_subject_alternative_name, "x509-certificate-subject-alternative-name", 2, 0,
-             0, (SCM cert, SCM index),
+GG_PROCEDURE(x509_certificate_subject_alternative_name, "x509-certificate-subject-alternative-name", 2, 0, 0,
+             (SCM cert, SCM index),
              "Return two values for the @var{index}th subject alternative name of "
              "@var{cert}, counting from zero: its kind (an "
              "@code{x509-subject-alternative-name/} value) and the name, a string "
