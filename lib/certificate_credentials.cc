@@ -241,9 +241,10 @@ GG_PROCEDURE(set_certificate_credentials_x509_keys_x, "set-certificate-credentia
              "@var{private-key}.") {
   return guarded("set-certificate-credentials-x509-keys!", [&] {
     CertificateCredentials& c = credentials_argument(credentials);
+    // A proper list (scm_ilength is negative for improper or circular ones).
+    if (scm_ilength(certs) < 0) throw WrongTypeArgument(2, certs, "list of X.509 certificates");
     std::vector<gnutls_x509_crt_t> chain;
     for (SCM rest = certs; !scm_is_null(rest); rest = SCM_CDR(rest)) {
-      if (!scm_is_pair(rest)) throw WrongTypeArgument(2, certs, "list of X.509 certificates");
       X509Certificate* cert = Foreign<X509Certificate>::unwrap(SCM_CAR(rest));
       if (cert == nullptr) throw WrongTypeArgument(2, certs, "list of X.509 certificates");
       chain.push_back(cert->get());

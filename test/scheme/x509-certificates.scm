@@ -165,6 +165,12 @@ as a list, or #f if it returns."
                        (make-certificate-credentials) (list server 42)
                        (import-x509-private-key (read-file-bytes (pki-file pki 'server-key))
                                                 x509-certificate-format/pem)))))
+     (test-assert "keys! with an improper list"
+       (wrong-type? (lambda ()
+                      (set-certificate-credentials-x509-keys!
+                       (make-certificate-credentials) (cons server server)
+                       (import-x509-private-key (read-file-bytes (pki-file pki 'server-key))
+                                                x509-certificate-format/pem)))))
      (test-assert "keys! with a certificate as key"
        (wrong-type? (lambda ()
                       (set-certificate-credentials-x509-keys!
