@@ -36,7 +36,8 @@ void throw_password_file_error(int code, const std::vector<FileName>& files) {
     if (access(file.bytes.c_str(), R_OK) != 0) {
       std::string reason = std::strerror(errno);
       SCM given = file.given;  // an argument of the call, so still referenced
-      throw GnutlsError(code, [given, reason] { return scm_list_2(given, scm_from_locale_string(reason.c_str())); });
+      throw GnutlsError(
+          code, [given, reason] { return scm_list_2(given, scm_from_locale_string(reason.c_str())); });
     }
   }
   SCM names = SCM_EOL;

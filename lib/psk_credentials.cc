@@ -54,8 +54,10 @@ class PskServerCredentials final : public Credentials {
 GG_INITIALIZER(define_psk_credentials_types) {
   Foreign<PskClientCredentials>::define_type("gnutls-psk-client-credentials");
   Foreign<PskServerCredentials>::define_type("gnutls-psk-server-credentials");
-  register_credentials_type([](SCM obj) -> Credentials* { return Foreign<PskClientCredentials>::unwrap(obj); });
-  register_credentials_type([](SCM obj) -> Credentials* { return Foreign<PskServerCredentials>::unwrap(obj); });
+  register_credentials_type(
+      [](SCM obj) -> Credentials* { return Foreign<PskClientCredentials>::unwrap(obj); });
+  register_credentials_type(
+      [](SCM obj) -> Credentials* { return Foreign<PskServerCredentials>::unwrap(obj); });
 }
 
 GG_PROCEDURE(make_psk_client_credentials, "make-psk-client-credentials", 0, 0, 0, (),

@@ -70,8 +70,10 @@ SCM srp_base64(SCM text, Transform transform) {
 GG_INITIALIZER(define_srp_credentials_types) {
   Foreign<SrpClientCredentials>::define_type("gnutls-srp-client-credentials");
   Foreign<SrpServerCredentials>::define_type("gnutls-srp-server-credentials");
-  register_credentials_type([](SCM obj) -> Credentials* { return Foreign<SrpClientCredentials>::unwrap(obj); });
-  register_credentials_type([](SCM obj) -> Credentials* { return Foreign<SrpServerCredentials>::unwrap(obj); });
+  register_credentials_type(
+      [](SCM obj) -> Credentials* { return Foreign<SrpClientCredentials>::unwrap(obj); });
+  register_credentials_type(
+      [](SCM obj) -> Credentials* { return Foreign<SrpServerCredentials>::unwrap(obj); });
 }
 
 GG_PROCEDURE(make_srp_client_credentials, "make-srp-client-credentials", 0, 0, 0, (),
