@@ -196,7 +196,19 @@ and the server's exit status, as three values."
      (test-group "unknown user fails the handshake"
        (test-assert
         (gnutls-error-of
-         (lambda () (srp-exchange passwords conf "mallory" "wonderland"))))))))
+         (lambda () (srp-exchange passwords conf "mallory" "wonderland")))))
+     (test-group "file names with non-ASCII characters"
+       ;; Guile encodes file names in the locale's encoding: use a UTF-8 one.
+       (unless (false-if-exception (setlocale LC_ALL "C.UTF-8"))
+         (test-skip 1))
+       (test-equal "alice hello over srp"
+         (let ((passwords* (string-append (dirname passwords) "/mots-de-passe-é-λ"))
+               (conf* (string-append (dirname conf) "/réglages-ü.conf")))
+           (copy-file passwords passwords*)
+           (copy-file conf conf*)
+           (call-with-values
+               (lambda () (srp-exchange passwords* conf* "alice" "wonderland"))
+             (lambda (answer kx status) answer))))))))
 
 (test-end "srp")
 (test-exit)
