@@ -124,6 +124,42 @@
    '("TLS 1.3" "TLS 1.2")
    (list protocol/tls-1.3 protocol/tls-1.2))
 
+  (test-group "our client with a client certificate, gnutls-serv requiring one"
+    (call-with-external-server
+     (gnutls-serv "--x509certfile" (file 'server-cert)
+                  "--x509keyfile" (file 'server-key)
+                  "--x509cafile" (file 'ca-cert)
+                  "--require-client-cert" "--verify-client-cert")
+     (lambda (socket)
+       (let ((session (client-session
+                       socket "NORMAL"
+                       (make-certificate-credentials/client
+                        pki #:certificate 'client-cert #:key 'client-key))))
+         (handshake session)
+         (test-eqv 1 (length (session-our-certificate-chain session)))
+         (test-equal "with a certificate"
+           (echo-round-trip session "with a certificate"))
+         (bye session close-request/wr)))))
+
+  (test-group "our client without a certificate, gnutls-serv requiring one"
+    (test-assert
+     (catch 'gnutls-error
+       (lambda ()
+         (call-with-external-server
+          (gnutls-serv "--x509certfile" (file 'server-cert)
+                       "--x509keyfile" (file 'server-key)
+                       "--x509cafile" (file 'ca-cert)
+                       "--require-client-cert" "--verify-client-cert")
+          (lambda (socket)
+            (let ((session (client-session socket "NORMAL"
+                                           (x509-client-credentials))))
+              (handshake session)
+              ;; In TLS 1.3 the server's refusal may come after the
+              ;; client's handshake is over: it arrives with the data.
+              (echo-round-trip session "without a certificate"))))
+         #f)
+       (const #t))))
+
   (test-group "our client, gnutls-serv, wrong PSK fails"
     (test-assert
      (catch 'gnutls-error

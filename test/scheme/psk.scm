@@ -63,6 +63,17 @@ client's first line with the PSK user name, the protocol and that line."
         (force-output port)
         (bye session close-request/rdwr)))))
 
+(define (make-psk-client-session socket user key format priorities)
+  "Return a client session over SOCKET with PSK credentials for USER and
+KEY, which nothing but the session refers to."
+  (let ((session (make-session connection-end/client))
+        (credentials (make-psk-client-credentials)))
+    (set-psk-client-credentials! credentials user key format)
+    (set-session-priorities! session priorities)
+    (set-session-credentials! session credentials)
+    (set-session-transport-fd! session (fileno socket))
+    session))
+
 (define* (psk-exchange key-file #:key (user "alice") (key alice-key)
                        (format psk-key-format/raw)
                        (priorities tls13-psk-priorities))
@@ -76,12 +87,10 @@ exchange, and the server's exit status, as three values."
         (call-with-forked-peer
          (psk-server key-file priorities)
          (lambda (socket)
-           (let ((session (make-session connection-end/client))
-                 (credentials (make-psk-client-credentials)))
-             (set-psk-client-credentials! credentials user key format)
-             (set-session-priorities! session priorities)
-             (set-session-credentials! session credentials)
-             (set-session-transport-fd! session (fileno socket))
+           (let ((session (make-psk-client-session socket user key format
+                                                   priorities)))
+             ;; Only the session refers to the credentials now.
+             (gc)
              (handshake session)
              (let ((port (session-record-port session)))
                (display "hello over psk\n" port)
