@@ -16,7 +16,8 @@
             spawn-program
             stop-program
             call-with-external-server
-            call-with-external-client))
+            call-with-external-client
+            make-srp-password-files))
 
 (define %program-timeout
   ;; Seconds any external program may live.
@@ -40,11 +41,12 @@
       (lambda () (close-port s)))))
 
 (define* (spawn-program program arguments #:key stdin stdout stderr
-                        (timeout %program-timeout))
+                        (timeout %program-timeout) detach?)
   "Start PROGRAM with ARGUMENTS and return its pid.  STDIN is an input
 port (e.g. the read end of a pipe) or a file name, STDOUT and STDERR file
 names (appended to); each defaults to the test's own.  The program gets
-SIGALRM after TIMEOUT seconds."
+SIGALRM after TIMEOUT seconds.  If DETACH?, it runs in a new session,
+without a controlling terminal."
   (define (redirect target fd flags)
     (match target
       (#f #t)
@@ -67,6 +69,7 @@ SIGALRM after TIMEOUT seconds."
             (redirect stdin 0 O_RDONLY)
             (redirect stdout 1 (logior O_WRONLY O_CREAT O_APPEND))
             (redirect stderr 2 (logior O_WRONLY O_CREAT O_APPEND))
+            (when detach? (setsid))
             (alarm timeout)
             (sigaction SIGPIPE SIG_DFL)
             (apply execlp program program arguments))
@@ -185,3 +188,36 @@ standard output."
           (unless (port-closed? (cdr stdin)) (close-port (cdr stdin)))
           (close-port listener)
           (when (file-exists? output) (delete-file output)))))))
+
+(define (run-with-input program arguments input)
+  "Run PROGRAM with ARGUMENTS and the string INPUT on its standard input,
+its output discarded; return its exit value (#f if it was killed)."
+  (let* ((stdin (pipe))
+         (pid (spawn-program program arguments #:stdin (car stdin)
+                             #:stdout "/dev/null" #:detach? #t)))
+    (close-port (car stdin))
+    (catch 'system-error                ;it may exit without reading
+      (lambda () (display input (cdr stdin)))
+      (const #f))
+    (close-port (cdr stdin))
+    (wait-for-exit pid 30)))
+
+(define (make-srp-password-files dir users)
+  "Make an SRP password file and its configuration file with `srptool' in
+DIR, for USERS, a list of (NAME . PASSWORD) pairs.  Return the two file
+names as two values."
+  (let ((passwords (string-append dir "/tpasswd"))
+        (conf (string-append dir "/tpasswd.conf")))
+    (unless (eqv? 0 (run-with-input "srptool" (list "--create-conf" conf) ""))
+      (error "srptool could not create" conf))
+    ;; srptool reads the password from the terminal when there is one: it
+    ;; runs detached from it, so it reads our pipe.
+    (for-each (match-lambda
+                ((user . password)
+                 (unless (eqv? 0 (run-with-input
+                                  "srptool"
+                                  (list "-p" passwords "-v" conf "-u" user)
+                                  (string-append password "\n")))
+                   (error "srptool failed for user" user))))
+              users)
+    (values passwords conf)))

@@ -1,9 +1,9 @@
 ;;; Interoperability with GnuTLS's own programs: our client against
 ;;; `gnutls-serv', our server against `gnutls-cli', over TLS 1.3 and TLS
-;;; 1.2, with X.509 certificates and with PSK.  We connect and listen on
-;;; 127.0.0.1 only (gnutls-serv itself listens on every address: it has no
-;;; option to do otherwise); the programs are started and stopped by the
-;;; tests.
+;;; 1.2, with X.509 certificates and with PSK, and with SRP over TLS 1.2.
+;;; We connect and listen on 127.0.0.1 only (gnutls-serv itself listens on
+;;; every address: it has no option to do otherwise); the programs are
+;;; started and stopped by the tests.
 
 (use-modules (srfi srfi-64)
              (rnrs bytevectors)
@@ -227,6 +227,46 @@
    '("TLS 1.3" "TLS 1.2")
    (list tls13 tls12)
    (list protocol/tls-1.3 protocol/tls-1.2))
+
+  ;; SRP exists up to TLS 1.2 only.
+  (call-with-values
+      (lambda () (make-srp-password-files dir '(("alice" . "wonderland"))))
+    (lambda (passwords conf)
+      (test-group "our client, gnutls-serv, SRP"
+        (call-with-external-server
+         (gnutls-serv "--srppasswd" passwords "--srppasswdconf" conf
+                      "--priority" (string-append tls12 ":+SRP"))
+         (lambda (socket)
+           (let ((credentials (make-srp-client-credentials)))
+             (set-srp-client-credentials! credentials "alice" "wonderland")
+             (let ((session (client-session socket (string-append tls12 ":+SRP")
+                                            credentials)))
+               (handshake session)
+               (test-eq kx/srp (session-kx session))
+               (test-equal "srp hello" (echo-round-trip session "srp hello"))
+               (bye session close-request/wr))))))
+
+      (test-group "gnutls-cli, our server, SRP"
+        (call-with-values
+            (lambda ()
+              (call-with-external-client
+               (gnutls-cli "--srpusername" "alice" "--srppasswd" "wonderland"
+                           "--priority" (string-append tls12 ":+SRP"))
+               "srp ping\n"
+               (lambda (socket)
+                 (let ((credentials (make-srp-server-credentials)))
+                   (set-srp-server-credentials-files! credentials passwords conf)
+                   (let ((session (server-session
+                                   socket (string-append tls12 ":-KX-ALL:+SRP")
+                                   credentials)))
+                     (handshake session)
+                     (list (session-kx session)
+                           (server-session-srp-username session)
+                           (answer-one-line session)))))))
+          (lambda (result status output)
+            (test-equal (list kx/srp "alice" "srp ping") result)
+            (test-eqv 0 status)
+            (test-assert (string-contains output "pong srp ping")))))))
 
   (test-group "gnutls-cli with a client certificate, our server"
     (call-with-values

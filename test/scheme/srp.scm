@@ -3,34 +3,15 @@
 ;;; SRP base64 and wrong types.
 
 (use-modules (srfi srfi-64)
-             (ice-9 popen)
              (ice-9 rdelim)
              (test-support)
              (test-certificates)
+             (external-peers)
              (gnutls))
 
 (define srp-priorities
   ;; SRP exists up to TLS 1.2 only.
   "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+SRP")
-
-(define (srptool-available?)
-  (catch #t
-    (lambda ()
-      (let ((port (open-pipe* OPEN_READ "srptool" "--version")))
-        (read-string port)
-        (zero? (status:exit-val (close-pipe port)))))
-    (const #f)))
-
-(define (srptool-add-user password-file conf-file user password)
-  "Add USER with PASSWORD to the SRP PASSWORD-FILE, whose groups are in
-CONF-FILE.  srptool reads the password from the terminal if there is one:
-`setsid' detaches it, so that it reads our pipe; `timeout' bounds it."
-  (let ((port (open-pipe* OPEN_WRITE "timeout" "30" "setsid" "-w" "srptool"
-                          "-p" password-file "-v" conf-file "-u" user)))
-    (display password port)
-    (newline port)
-    (unless (zero? (status:exit-val (close-pipe port)))
-      (error "srptool failed for user" user))))
 
 (define (call-with-srp-files proc)
   "Call PROC with an SRP password file (alice/wonderland, bob/builder) and
@@ -39,17 +20,11 @@ its configuration file; delete them afterwards."
     (dynamic-wind
       (const #t)
       (lambda ()
-        (let ((passwords (string-append dir "/tpasswd"))
-              (conf (string-append dir "/tpasswd.conf")))
-          ;; It prints the groups it writes: read and drop them.
-          (let ((port (open-pipe* OPEN_READ "timeout" "30" "srptool"
-                                  "--create-conf" conf)))
-            (read-string port)
-            (unless (zero? (status:exit-val (close-pipe port)))
-              (error "srptool could not create" conf)))
-          (srptool-add-user passwords conf "alice" "wonderland")
-          (srptool-add-user passwords conf "bob" "builder")
-          (proc passwords conf)))
+        (call-with-values
+            (lambda ()
+              (make-srp-password-files dir '(("alice" . "wonderland")
+                                             ("bob" . "builder"))))
+          proc))
       (lambda () (delete-directory-tree dir)))))
 
 (define (srp-server passwords conf)
@@ -170,7 +145,7 @@ and the server's exit status, as three values."
             '("a" "ab" "abc" "abcd" "The quick brown fox" "héllo, wörld λ"))
   (test-assert (gnutls-error-of (lambda () (srp-base64-decode "#not base64#")))))
 
-(define have-srptool (srptool-available?))
+(define have-srptool (program-available? "srptool" "--version"))
 
 ;; It comes with the packages the test suite needs (tools/ensure-packages).
 (test-assert "srptool is installed" have-srptool)
