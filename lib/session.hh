@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <string>
 
 namespace gg {
 
@@ -54,6 +55,10 @@ class Session {
   SCM transport_port = SCM_BOOL_F;
   SCM record_port = SCM_BOOL_F;
   SCM record_port_close = SCM_BOOL_F;
+
+  // The host name the handshake verifies the peer's certificate against:
+  // GnuTLS keeps a pointer to it, so the session owns the string.
+  std::string verified_hostname;
 
  private:
   void require_transport() const;
