@@ -1,5 +1,6 @@
 #include "session.hh"
 
+#include "enumerates.hh"
 #include "guile/errors.hh"
 #include "io/fd_transport.hh"
 #include "io/port_transport.hh"
@@ -68,6 +69,14 @@ void Session::throw_pending_exception() {
 
 void Session::fail(int code) {
   throw_pending_exception();
+  // The handshake's own peer verification failed: say why, as a list of
+  // certificate-status values.
+  if (code == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+    unsigned status = gnutls_session_get_verify_cert_status(session_);
+    throw GnutlsError(code, [status] {
+      return scm_list_1(enumerate_list_from_flags(EnumKind::certificate_status, status));
+    });
+  }
   throw GnutlsError(code);
 }
 

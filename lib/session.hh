@@ -11,6 +11,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <string>
 
 namespace gg {
 
@@ -62,6 +63,10 @@ class Session {
   // `readiness` (readable or writable transport) instead of input alone.
   bool record_read_needs_write = false;
   io::ReadinessFd readiness;
+
+  // The host name the handshake verifies the peer's certificate against:
+  // GnuTLS keeps a pointer to it, so the session owns the string.
+  std::string verified_hostname;
 
  private:
   void require_transport() const;
