@@ -179,6 +179,34 @@ number of waits."
        (and (equal? (car result) "HELLO")
             (> (cdr result) 0))))))
 
+(test-equal "rehandshake and the renegotiation it asks for suspend too"
+  '(rehandshake "after")
+  (call-with-nonblocking-pair
+   (lambda (client server)
+     (let ((seen #f) (line #f))
+       (run-tasks
+        (list (lambda ()
+                (handshake client)
+                (let ((port (session-record-port client)))
+                  ;; The server's hello request surfaces as error/rehandshake.
+                  (catch 'gnutls-error
+                    (lambda () (read-line port))
+                    (lambda (key error . rest)
+                      (set! seen (and (eq? error error/rehandshake) 'rehandshake))))
+                  (handshake client)
+                  (set! line (read-line port))
+                  (bye client close-request/rdwr)))
+              (lambda ()
+                (handshake server)
+                (rehandshake server)
+                (handshake server)
+                (let ((port (session-record-port server)))
+                  (display "after\n" port)
+                  (force-output port)
+                  (bye server close-request/rdwr))))
+        #:deadline 30)
+       (list seen line)))))
+
 (test-assert "the same over non-blocking socket ports as transports"
   (call-with-nonblocking-pair
    (lambda (client server)
