@@ -100,6 +100,7 @@ void define_enumerates() {
     SCM proc = scm_c_make_gsubr(rt.to_string_name.c_str(), 1, 0, 0,
                                 subrs[static_cast<size_t>(spec.kind)]);
     scm_set_procedure_property_x(proc, documentation, scm_from_utf8_string(kToStringDoc));
+    set_argument_names(proc, "(SCM value)", 1, 0, 0);
     define_exported(rt.to_string_name.c_str(), proc);
   }
 }

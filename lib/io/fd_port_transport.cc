@@ -73,7 +73,7 @@ CapturedException system_error(const char* port_procedure, int error) {
 }  // namespace
 
 template <class Attempt>
-IoResult FdPortTransport::direct(const char* port_procedure, Attempt attempt) {
+IoResult FdPortTransport::direct(bool pushing, Attempt attempt) {
   for (;;) {
     struct Call {
       Attempt* attempt;
@@ -90,13 +90,13 @@ IoResult FdPortTransport::direct(const char* port_procedure, Attempt attempt) {
     if (r.error == EINTR) {
       // Let the program's signal handlers run, as Guile's ports do.
       if (CapturedException e = CapturedException::run([] { scm_async_tick(); })) {
-        keep_exception(std::move(e));
+        keep(pushing, std::move(e));
         return IoResult::failure(EIO);
       }
       continue;
     }
     if (r.error != 0 && !r.would_block()) {
-      keep_exception(system_error(port_procedure, r.error));
+      keep(pushing, system_error(pushing ? "fport_write" : "fport_read", r.error));
       return IoResult::failure(EIO);
     }
     return r;
@@ -110,14 +110,14 @@ IoResult FdPortTransport::pull(void* buffer, size_t size) {
   size_t buffered = 0;
   if (CapturedException e =
           CapturedException::run([&] { buffered = take_buffered_input(p, buffer, size); })) {
-    keep_exception(std::move(e));
+    keep_pull_exception(std::move(e));
     return IoResult::failure(EIO);
   }
   if (buffered > 0) return IoResult::bytes(static_cast<ssize_t>(buffered));
 
   // A non-blocking descriptor reports "would block", as with FdTransport.
   int fd = SCM_FPORT_FDES(p);
-  return direct("fport_read", [&] {
+  return direct(false, [&] {
     for (;;) {
       ssize_t n = is_socket_ ? recv(fd, buffer, size, 0) : read(fd, buffer, size);
       if (n >= 0) return IoResult::bytes(n);
@@ -137,13 +137,13 @@ IoResult FdPortTransport::push(const giovec_t* iov, int iovcnt) {
   if (CapturedException e = CapturedException::run([&] {
         if (has_buffered_output(p)) scm_flush(p);
       })) {
-    keep_exception(std::move(e));
+    keep_push_exception(std::move(e));
     return IoResult::failure(EIO);
   }
 
   int fd = SCM_FPORT_FDES(p);
   auto* vec = reinterpret_cast<struct iovec*>(const_cast<giovec_t*>(iov));
-  return direct("fport_write", [&] {
+  return direct(true, [&] {
     for (;;) {
       ssize_t n;
       if (is_socket_) {

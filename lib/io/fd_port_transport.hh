@@ -9,6 +9,7 @@
 
 #include "io/port_transport.hh"
 
+#include <atomic>
 #include <memory>
 
 namespace gg::io {
@@ -25,10 +26,14 @@ class FdPortTransport final : public PortTransport {
   // Run `attempt` (one system call) outside Guile mode, retrying after
   // running signal handlers on EINTR; errors become the port's errors.
   template <class Attempt>
-  IoResult direct(const char* port_procedure, Attempt attempt);
+  IoResult direct(bool pushing, Attempt attempt);
+  void keep(bool pushing, CapturedException e) {
+    pushing ? keep_push_exception(std::move(e)) : keep_pull_exception(std::move(e));
+  }
 
   // Pipes and terminals answer ENOTSOCK once; read/writev are used then.
-  bool is_socket_ = true;
+  // Atomic: one thread may pull while another pushes.
+  std::atomic<bool> is_socket_{true};
 };
 
 // The transport for `port`: FdPortTransport for an open file port,

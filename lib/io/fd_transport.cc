@@ -1,5 +1,6 @@
 #include "io/fd_transport.hh"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -8,6 +9,11 @@
 #include <cerrno>
 
 namespace gg::io {
+
+bool is_nonblocking(int fd) {
+  int flags = fcntl(fd, F_GETFL);
+  return flags >= 0 && (flags & O_NONBLOCK) != 0;
+}
 
 IoResult FdTransport::pull(void* buffer, size_t size) {
   for (;;) {
@@ -47,9 +53,16 @@ IoResult FdTransport::push(const giovec_t* iov, int iovcnt) {
 }
 
 int FdTransport::wait_readable(unsigned ms) {
+  // GnuTLS waits here during a handshake (it has a default timeout); a
+  // non-blocking descriptor must answer "would block" instead of waiting.
+  bool nonblocking = is_nonblocking(fd_);
   struct pollfd p = {fd_, POLLIN, 0};
   for (;;) {
-    int r = poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : static_cast<int>(ms));
+    int r = poll(&p, 1, nonblocking ? 0 : ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : static_cast<int>(ms));
+    if (r == 0 && nonblocking) {
+      errno = EAGAIN;
+      return -1;
+    }
     if (r < 0 && errno == EINTR) continue;
     return r;
   }

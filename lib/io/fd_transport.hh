@@ -6,6 +6,9 @@
 
 namespace gg::io {
 
+// True if `fd` is in non-blocking mode (O_NONBLOCK).
+bool is_nonblocking(int fd);
+
 class FdTransport final : public Transport {
  public:
   explicit FdTransport(int fd) : fd_(fd) {}

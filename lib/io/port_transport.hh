@@ -25,14 +25,22 @@ class PortTransport : public Transport {
 
   SCM port() const { return port_; }
   // The exception a Scheme call raised since the last call, if any.
-  CapturedException take_exception() { return std::move(exception_); }
+  CapturedException take_exception() {
+    return exception_ ? std::move(exception_) : std::move(push_exception_);
+  }
 
  protected:
-  void keep_exception(CapturedException exception) { exception_ = std::move(exception); }
+  // Keep an exception for take_exception, in the slot of its direction.
+  void keep_pull_exception(CapturedException e) { exception_ = std::move(e); }
+  void keep_push_exception(CapturedException e) { push_exception_ = std::move(e); }
 
  private:
+  int nonblocking_fd() const;
+
   SCM port_;
-  CapturedException exception_;
+  // One for each direction: a thread may pull while another pushes.
+  CapturedException exception_;       // from pull and wait_readable
+  CapturedException push_exception_;  // from push
 };
 
 }  // namespace gg::io
