@@ -1,8 +1,6 @@
 #include "io/fd_port_transport.hh"
 
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
+#include "io/descriptor_io.hh"
 
 #include <algorithm>
 #include <cerrno>
@@ -117,17 +115,7 @@ IoResult FdPortTransport::pull(void* buffer, size_t size) {
 
   // A non-blocking descriptor reports "would block", as with FdTransport.
   int fd = SCM_FPORT_FDES(p);
-  return direct(false, [&] {
-    for (;;) {
-      ssize_t n = is_socket_ ? recv(fd, buffer, size, 0) : read(fd, buffer, size);
-      if (n >= 0) return IoResult::bytes(n);
-      if (errno == ENOTSOCK && is_socket_) {
-        is_socket_ = false;
-        continue;
-      }
-      return IoResult::failure(errno);
-    }
-  });
+  return direct(false, [&] { return receive_once(fd, buffer, size, is_socket_); });
 }
 
 IoResult FdPortTransport::push(const giovec_t* iov, int iovcnt) {
@@ -142,26 +130,7 @@ IoResult FdPortTransport::push(const giovec_t* iov, int iovcnt) {
   }
 
   int fd = SCM_FPORT_FDES(p);
-  auto* vec = reinterpret_cast<struct iovec*>(const_cast<giovec_t*>(iov));
-  return direct(true, [&] {
-    for (;;) {
-      ssize_t n;
-      if (is_socket_) {
-        struct msghdr msg = {};
-        msg.msg_iov = vec;
-        msg.msg_iovlen = static_cast<size_t>(iovcnt);
-        n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-      } else {
-        n = writev(fd, vec, iovcnt);
-      }
-      if (n >= 0) return IoResult::bytes(n);
-      if (errno == ENOTSOCK && is_socket_) {
-        is_socket_ = false;
-        continue;
-      }
-      return IoResult::failure(errno);
-    }
-  });
+  return direct(true, [&] { return send_once(fd, iov, iovcnt, is_socket_); });
 }
 
 std::unique_ptr<PortTransport> transport_for_port(SCM port) {
