@@ -8,6 +8,7 @@
 ;;; test is done with it, even when the test fails.
 
 (define-module (external-peers)
+  #:use-module (gnutls)
   #:use-module (ice-9 match)
   #:use-module (ice-9 rdelim)
   #:use-module (ice-9 textual-ports)
@@ -17,7 +18,11 @@
             stop-program
             call-with-external-server
             call-with-external-client
-            make-srp-password-files))
+            make-srp-password-files
+            client-session
+            server-session
+            round-trip
+            answer-one-line))
 
 (define %program-timeout
   ;; Seconds any external program may live.
@@ -221,3 +226,39 @@ names as two values."
                    (error "srptool failed for user" user))))
               users)
     (values passwords conf)))
+
+;;; Sessions of ours facing an external peer.
+
+(define (client-session socket priorities credentials)
+  "Return a client session over SOCKET for host \"localhost\"."
+  (let ((session (make-session connection-end/client)))
+    (set-session-priorities! session priorities)
+    (set-session-credentials! session credentials)
+    (set-session-server-name! session server-name-type/dns "localhost")
+    (set-session-transport-fd! session (fileno socket))
+    session))
+
+(define (server-session socket priorities credentials)
+  "Return a server session over SOCKET."
+  (let ((session (make-session connection-end/server)))
+    (set-session-priorities! session priorities)
+    (set-session-credentials! session credentials)
+    (set-session-transport-fd! session (fileno socket))
+    session))
+
+(define (round-trip session line)
+  "Send LINE over SESSION and return the line that comes back."
+  (let ((port (session-record-port session)))
+    (display line port)
+    (newline port)
+    (force-output port)
+    (read-line port)))
+
+(define (answer-one-line session)
+  "Read a line from the client of SESSION, answer \"pong LINE\", close."
+  (let* ((port (session-record-port session))
+         (line (read-line port)))
+    (format port "pong ~a~%" line)
+    (force-output port)
+    (bye session close-request/wr)
+    line))

@@ -28,38 +28,6 @@
    (map (lambda (byte) (string-pad (number->string byte 16) 2 #\0))
         (bytevector->u8-list bv))))
 
-(define (client-session socket priorities credentials)
-  (let ((session (make-session connection-end/client)))
-    (set-session-priorities! session priorities)
-    (set-session-credentials! session credentials)
-    (set-session-server-name! session server-name-type/dns "localhost")
-    (set-session-transport-fd! session (fileno socket))
-    session))
-
-(define (server-session socket priorities credentials)
-  (let ((session (make-session connection-end/server)))
-    (set-session-priorities! session priorities)
-    (set-session-credentials! session credentials)
-    (set-session-transport-fd! session (fileno socket))
-    session))
-
-(define (echo-round-trip session line)
-  "Send LINE over SESSION and return the line that comes back."
-  (let ((port (session-record-port session)))
-    (display line port)
-    (newline port)
-    (force-output port)
-    (read-line port)))
-
-(define (answer-one-line session)
-  "Read a line from the client of SESSION, answer \"pong LINE\", close."
-  (let* ((port (session-record-port session))
-         (line (read-line port)))
-    (format port "pong ~a~%" line)
-    (force-output port)
-    (bye session close-request/wr)
-    line))
-
 (define (gnutls-serv . arguments)
   (lambda (port)
     (append (list "gnutls-serv" "--echo" "--quiet" "--port" (number->string port))
@@ -106,7 +74,7 @@
             (test-eq certificate-type/x509 (session-certificate-type session))
             (test-equal '() (peer-certificate-status session))
             (test-equal "hello from our client"
-              (echo-round-trip session "hello from our client"))
+              (round-trip session "hello from our client"))
             (bye session close-request/wr)))))
      (test-group (string-append "our client, gnutls-serv, PSK, " version)
        (call-with-external-server
@@ -119,7 +87,7 @@
             (handshake session)
             (test-eq protocol (session-protocol session))
             (test-eq credentials/psk (session-authentication-type session))
-            (test-equal "psk hello" (echo-round-trip session "psk hello"))
+            (test-equal "psk hello" (round-trip session "psk hello"))
             (bye session close-request/wr))))))
    '("TLS 1.3" "TLS 1.2")
    (list protocol/tls-1.3 protocol/tls-1.2))
@@ -138,7 +106,7 @@
          (handshake session)
          (test-eqv 1 (length (session-our-certificate-chain session)))
          (test-equal "with a certificate"
-           (echo-round-trip session "with a certificate"))
+           (round-trip session "with a certificate"))
          (bye session close-request/wr)))))
 
   (test-group "our client without a certificate, gnutls-serv requiring one"
@@ -156,7 +124,7 @@
               (handshake session)
               ;; In TLS 1.3 the server's refusal may come after the
               ;; client's handshake is over: it arrives with the data.
-              (echo-round-trip session "without a certificate"))))
+              (round-trip session "without a certificate"))))
          #f)
        (const #t))))
 
@@ -243,7 +211,7 @@
                                             credentials)))
                (handshake session)
                (test-eq kx/srp (session-kx session))
-               (test-equal "srp hello" (echo-round-trip session "srp hello"))
+               (test-equal "srp hello" (round-trip session "srp hello"))
                (bye session close-request/wr))))))
 
       (test-group "gnutls-cli, our server, SRP"

@@ -28,38 +28,6 @@
   `(("TLS 1.3" "-tls1_3" ,protocol/tls-1.3)
     ("TLS 1.2" "-tls1_2" ,protocol/tls-1.2)))
 
-(define (client-session socket priorities credentials)
-  (let ((session (make-session connection-end/client)))
-    (set-session-priorities! session priorities)
-    (set-session-credentials! session credentials)
-    (set-session-server-name! session server-name-type/dns "localhost")
-    (set-session-transport-fd! session (fileno socket))
-    session))
-
-(define (server-session socket priorities credentials)
-  (let ((session (make-session connection-end/server)))
-    (set-session-priorities! session priorities)
-    (set-session-credentials! session credentials)
-    (set-session-transport-fd! session (fileno socket))
-    session))
-
-(define (round-trip session line)
-  "Send LINE over SESSION and return the line that comes back."
-  (let ((port (session-record-port session)))
-    (display line port)
-    (newline port)
-    (force-output port)
-    (read-line port)))
-
-(define (answer-one-line session)
-  "Read a line from the client of SESSION, answer \"pong LINE\", close."
-  (let* ((port (session-record-port session))
-         (line (read-line port)))
-    (format port "pong ~a~%" line)
-    (force-output port)
-    (bye session close-request/wr)
-    line))
-
 (define (s-server . arguments)
   ;; -rev: answer each line reversed, which shows the server read it.
   (lambda (port)
