@@ -100,6 +100,7 @@ void define_enumerates() {
     SCM proc = scm_c_make_gsubr(rt.to_string_name.c_str(), 1, 0, 0,
                                 subrs[static_cast<size_t>(spec.kind)]);
     scm_set_procedure_property_x(proc, documentation, scm_from_utf8_string(kToStringDoc));
+    set_argument_names(proc, "(SCM value)", 1, 0, 0);
     define_exported(rt.to_string_name.c_str(), proc);
   }
 }
@@ -125,6 +126,8 @@ int enumerate_value(EnumKind kind, SCM obj, int position) {
 }
 
 unsigned enumerate_flags(EnumKind kind, SCM list, int position) {
+  // Improper and circular lists are refused before walking them.
+  if (scm_ilength(list) < 0) throw WrongTypeArgument(position, list, "list");
   unsigned flags = 0;
   for (SCM rest = list; !scm_is_null(rest); rest = SCM_CDR(rest)) {
     if (!scm_is_pair(rest)) throw WrongTypeArgument(position, list);

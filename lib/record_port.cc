@@ -9,7 +9,9 @@
 #include "guile/convert.hh"
 #include "guile/foreign.hh"
 #include "guile/procedures.hh"
+#include "session_memory.hh"
 
+#include <fcntl.h>
 #include <poll.h>
 
 namespace gg {
@@ -18,8 +20,10 @@ namespace {
 
 scm_t_port_type* record_port_type = nullptr;
 
-// The largest TLS record payload: one record per read, full records on write.
-constexpr size_t kRecordSize = 16384;
+// Nearly the largest TLS record payload: (almost) a record per read, full
+// records on write.  16384 plus a bytevector header would cost the garbage
+// collector 20 KiB per buffer; this size fits in 16 KiB exactly.
+constexpr size_t kRecordSize = 16384 - 64;
 
 // The port's stream is a pair (session . close-procedure).  The close
 // procedure lives in the port, not in the session: when both are collected
@@ -28,16 +32,64 @@ constexpr size_t kRecordSize = 16384;
 SCM port_stream(SCM port) { return SCM_PACK(SCM_STREAM(port)); }
 SCM port_session(SCM port) { return scm_car(port_stream(port)); }
 
+// True when waiting for the transport is the program's business: the
+// session was made with connection-flag/nonblock or its descriptor is in
+// non-blocking mode.
+bool transport_nonblocking(Session& s) {
+  if (s.nonblocking()) return true;
+  int fd = s.transport() == nullptr ? -1 : s.transport()->wait_fd();
+  if (fd < 0) return false;
+  int flags = fcntl(fd, F_GETFL);
+  return flags >= 0 && (flags & O_NONBLOCK) != 0;
+}
+
+// Send the output pending in `port`'s write buffer as far as the transport
+// takes it without waiting; true if nothing is left.  Guile's own flush
+// would wait in C, stalling every task of a suspendable-ports scheduler.
+// The unsent bytes stay in the buffer, where GnuTLS's retry finds them.
+bool flush_without_waiting(SCM port, Session& s) {
+  static SCM const port_write_buffer = scm_c_public_ref("ice-9 ports internal", "port-write-buffer");
+  SCM buffer = scm_call_1(port_write_buffer, port);
+  auto* bytes = SCM_BYTEVECTOR_CONTENTS(scm_c_vector_ref(buffer, 0));
+  size_t cur = scm_to_size_t(scm_c_vector_ref(buffer, 1));
+  size_t end = scm_to_size_t(scm_c_vector_ref(buffer, 2));
+  auto set_cursors = [&](size_t c, size_t e) {
+    scm_c_vector_set_x(buffer, 1, scm_from_size_t(c));
+    scm_c_vector_set_x(buffer, 2, scm_from_size_t(e));
+  };
+  while (cur < end) {
+    int r = s.send(bytes + cur, end - cur);
+    if (r == GNUTLS_E_AGAIN) {
+      set_cursors(cur, end);
+      return false;
+    }
+    if (r < 0) {
+      set_cursors(0, 0);  // errors are sticky, as in Guile's flush
+      s.fail(r);
+    }
+    cur += static_cast<size_t>(r);
+  }
+  set_cursors(0, 0);
+  return true;
+}
+
 size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
   // Whatever the program wrote must reach the peer before we wait for its
   // answer: the display-then-read idiom needs no force-output.
-  scm_flush(port);
   SCM session = port_session(port);
+  Session* maybe = Foreign<Session>::unwrap(session);
+  bool nonblocking = maybe != nullptr && maybe->transport() != nullptr && transport_nonblocking(*maybe);
+  if (!nonblocking) scm_flush(port);
   return guarded("session-record-port", [&]() -> size_t {
     Session& s = Foreign<Session>::require(session, 1);
+    bool output_stuck = nonblocking && !flush_without_waiting(port, s);
+    s.record_read_needs_write = false;
     int r = s.receive(SCM_BYTEVECTOR_CONTENTS(dst) + start, count);
     if (r >= 0) return static_cast<size_t>(r);
-    if (r == GNUTLS_E_AGAIN) return static_cast<size_t>(-1);  // would block
+    if (r == GNUTLS_E_AGAIN) {  // would block
+      s.record_read_needs_write = output_stuck || gnutls_record_get_direction(s.get()) == 1;
+      return static_cast<size_t>(-1);
+    }
     s.fail(r);
   });
 }
@@ -57,6 +109,18 @@ int transport_wait_fd(SCM port) {
   Session* s = Foreign<Session>::unwrap(port_session(port));
   if (s == nullptr || s->transport() == nullptr) return -1;
   return s->transport()->wait_fd();
+}
+
+// Suspendable ports (and Fibers) wait for a read by polling this fd for
+// input; see Session::record_read_needs_write for when that is not enough.
+int read_wait_fd(SCM port) {
+  int fd = transport_wait_fd(port);
+  Session* s = Foreign<Session>::unwrap(port_session(port));
+  if (s != nullptr && s->record_read_needs_write) {
+    int either = s->readiness.watch(fd);
+    if (either >= 0) return either;
+  }
+  return fd;
 }
 
 int input_waiting(SCM port) {
@@ -92,7 +156,7 @@ GG_INITIALIZER(define_record_port_type) {
   record_port_type = scm_make_port_type(const_cast<char*>("gnutls-session-port"), read_record, write_record);
   scm_set_port_close(record_port_type, close_record_port);
   scm_set_port_needs_close_on_gc(record_port_type, 1);
-  scm_set_port_read_wait_fd(record_port_type, transport_wait_fd);
+  scm_set_port_read_wait_fd(record_port_type, read_wait_fd);
   scm_set_port_write_wait_fd(record_port_type, transport_wait_fd);
   scm_set_port_input_waiting(record_port_type, input_waiting);
   scm_set_port_get_natural_buffer_sizes(record_port_type, natural_buffer_sizes);
@@ -105,7 +169,23 @@ GG_PROCEDURE(session_record_port, "session-record-port", 1, 1, 0, (SCM session, 
              "@code{close-port}, or when the port is garbage-collected).  Reads "
              "and writes are buffered a record at a time; output is sent before "
              "the port waits for input, and by @code{force-output}, @code{bye} "
-             "and @code{close-port}.") {
+             "and @code{close-port}.\n\n"
+             "Over a non-blocking transport, reads and writes that would block "
+             "report it to Guile's port machinery: with suspendable ports "
+             "installed they wait through @code{current-read-waiter} and "
+             "@code{current-write-waiter} (so Fibers suspends the fiber), "
+             "otherwise Guile polls.  @code{port-read-wait-fd} and "
+             "@code{port-write-wait-fd} give the transport's descriptor; while "
+             "a read must first send output the transport cannot take yet, the "
+             "read wait descriptor is one that also becomes readable when the "
+             "transport becomes writable.\n\n"
+             "One thread may read from the port while another writes to it, as "
+             "GnuTLS allows one of each at a time.  The writing thread should "
+             "send its output itself (with @code{force-output}, or by writing "
+             "whole records): a read sends output left in the port, and two "
+             "threads must not write at once.") {
+  if (Session* s = Foreign<Session>::unwrap(session); s != nullptr && scm_is_false(s->record_port))
+    note_session_memory(kRecordPortMemoryKiB);
   return guarded("session-record-port", [&] {
     Session& s = Foreign<Session>::require(session, 1);
     SCM close_procedure = SCM_UNBNDP(close) ? SCM_BOOL_F : procedure_argument(close, 2, true);

@@ -1,10 +1,31 @@
 #include "session.hh"
 
+#include "enumerates.hh"
 #include "guile/errors.hh"
+#include "io/fd_port_transport.hh"
 #include "io/fd_transport.hh"
 #include "io/port_transport.hh"
 
 namespace gg {
+
+namespace {
+
+// GnuTLS allows one thread sending and one receiving at a time: a second
+// sender (or receiver) gets an error instead of corrupting the session.
+class OneAtATime {
+ public:
+  OneAtATime(std::atomic<bool>& busy, const char* message) : busy_(busy) {
+    if (busy_.exchange(true)) throw GnutlsError(GNUTLS_E_INVALID_REQUEST, message);
+  }
+  OneAtATime(const OneAtATime&) = delete;
+  OneAtATime& operator=(const OneAtATime&) = delete;
+  ~OneAtATime() { busy_ = false; }
+
+ private:
+  std::atomic<bool>& busy_;
+};
+
+}  // namespace
 
 Session::Session(unsigned init_flags) : flags_(init_flags) {
   int r = gnutls_init(&session_, init_flags);
@@ -22,7 +43,7 @@ void Session::use_fd(int fd) {
 }
 
 void Session::use_port(SCM port) {
-  transport_ = std::make_unique<io::PortTransport>(port);
+  transport_ = io::transport_for_port(port);
   transport_->install(session_);
   transport_port = port;
 }
@@ -49,6 +70,14 @@ void Session::throw_pending_exception() {
 
 void Session::fail(int code) {
   throw_pending_exception();
+  // The handshake's own peer verification failed: say why, as a list of
+  // certificate-status values.
+  if (code == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+    unsigned status = gnutls_session_get_verify_cert_status(session_);
+    throw GnutlsError(code, [status] {
+      return scm_list_1(enumerate_list_from_flags(EnumKind::certificate_status, status));
+    });
+  }
   throw GnutlsError(code);
 }
 
@@ -108,6 +137,7 @@ int Session::receive(void* buffer, size_t size) {
   // The end of the stream stays the end: GnuTLS itself would call the
   // session invalid after a premature termination.
   if (at_end_) return 0;
+  OneAtATime one_receiver(receiving_, "another thread is receiving on this session");
   int r = run([this, buffer, size] { return static_cast<int>(gnutls_record_recv(session_, buffer, size)); });
   if (r == GNUTLS_E_PREMATURE_TERMINATION) r = 0;  // a peer gone without close_notify
   if (r == 0 && size > 0) at_end_ = true;
@@ -117,6 +147,7 @@ int Session::receive(void* buffer, size_t size) {
 int Session::send(const void* data, size_t size) {
   if (bye_sent_)
     throw GnutlsError(GNUTLS_E_INVALID_SESSION, "cannot send: bye was called on this session");
+  OneAtATime one_sender(sending_, "another thread is sending on this session");
   return run([this, data, size] { return static_cast<int>(gnutls_record_send(session_, data, size)); });
 }
 

@@ -2,13 +2,16 @@
 // must keep alive (credentials, transport port, record port).
 #pragma once
 
+#include "io/readiness_fd.hh"
 #include "io/transport.hh"
 
 #include <gnutls/gnutls.h>
 #include <libguile.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
+#include <string>
 
 namespace gg {
 
@@ -54,6 +57,16 @@ class Session {
   SCM transport_port = SCM_BOOL_F;
   SCM record_port = SCM_BOOL_F;
 
+  // Set when a record port read would block while output it must send
+  // first is stuck, or while GnuTLS waits to write: the read then waits on
+  // `readiness` (readable or writable transport) instead of input alone.
+  bool record_read_needs_write = false;
+  io::ReadinessFd readiness;
+
+  // The host name the handshake verifies the peer's certificate against:
+  // GnuTLS keeps a pointer to it, so the session owns the string.
+  std::string verified_hostname;
+
  private:
   void require_transport() const;
   void throw_pending_exception();
@@ -66,6 +79,8 @@ class Session {
   std::map<gnutls_credentials_type_t, std::shared_ptr<void>> credentials_;
   bool bye_sent_ = false;
   bool at_end_ = false;  // the peer closed (with or without close_notify)
+  std::atomic<bool> sending_{false};    // a thread is in send()
+  std::atomic<bool> receiving_{false};  // a thread is in receive()
 };
 
 }  // namespace gg

@@ -7,6 +7,7 @@
 #include "guile/procedures.hh"
 #include "record_port.hh"
 #include "session.hh"
+#include "session_memory.hh"
 
 #include <climits>
 
@@ -16,15 +17,27 @@ namespace {
 
 Session& session_argument(SCM obj, int position) { return Foreign<Session>::require(obj, position); }
 
-// Unwrap and check a session, then run `op` on it; the result is GnuTLS's
-// code, which must be success.
+// The direction GnuTLS last waited for, as a symbol.
+SCM direction_symbol(Session& s) {
+  static SCM const read = scm_from_utf8_symbol("read");
+  static SCM const write = scm_from_utf8_symbol("write");
+  return gnutls_record_get_direction(s.get()) == 0 ? read : write;
+}
+
+// #t for success, the waiting direction for GNUTLS_E_AGAIN; other errors
+// are raised.
+SCM resumable_result(Session& s, int r) {
+  if (r == GNUTLS_E_AGAIN) return direction_symbol(s);
+  if (r < 0) s.fail(r);
+  return SCM_BOOL_T;
+}
+
 template <class Op>
-SCM checked_session_call(const char* who, SCM obj, Op op) {
+SCM resumable_session_call(const char* who, SCM obj, Op op) {
   return guarded(who, [&] {
     Session& s = session_argument(obj, 1);
-    int r = op(s);
-    if (r < 0) s.fail(r);
-    return SCM_UNSPECIFIED;
+    s.record_read_needs_write = false;  // a waiter polls the transport itself
+    return resumable_result(s, op(s));
   });
 }
 
@@ -33,22 +46,13 @@ SCM session_enumerate(const char* who, SCM obj, EnumKind kind, Getter getter) {
   return guarded(who, [&] { return enumerate(kind, static_cast<int>(getter(session_argument(obj, 1).get()))); });
 }
 
-// Sessions and their record ports hold memory the GC cannot see (GnuTLS's)
-// and have finalizers, which Guile runs in the background: a program that
-// creates sessions quickly outruns them and its heap grows.  A collection
-// with synchronous finalization every so many sessions keeps memory flat.
-void collect_now_and_then() {
-  static unsigned sessions_created = 0;
-  if (++sessions_created % 256 == 0) scm_gc();
-}
-
 }  // namespace
 
 GG_PROCEDURE(make_session, "make-session", 1, 0, 1, (SCM end, SCM flags),
              "Return a new session for connection end @var{end} "
              "(@code{connection-end/client} or @code{connection-end/server}), "
              "with the optional @var{flags}, @code{connection-flag/} values.") {
-  collect_now_and_then();
+  note_session_memory(kSessionMemoryKiB);
   return guarded("make-session", [&] {
     unsigned init_flags = static_cast<unsigned>(enumerate_value(EnumKind::connection_end, end, 1));
     init_flags |= enumerate_flags(EnumKind::connection_flag, flags, 2);
@@ -61,38 +65,51 @@ GG_PROCEDURE(session_p, "session?", 1, 0, 0, (SCM obj),
   return scm_from_bool(Foreign<Session>::is(obj));
 }
 
-GG_PROCEDURE(handshake, "handshake", 1, 0, 0, (SCM session),
-             "Perform a handshake for @var{session}.  Raise a @code{gnutls-error} "
-             "on failure; a Scheme exception raised by a transport port propagates "
-             "unchanged.") {
-  return checked_session_call("handshake", session, [](Session& s) { return s.handshake(); });
+// The operations below may have to wait for the transport.  Continuations
+// cannot be captured through C frames, so the waiting (and the retry) is
+// done by the Scheme procedures of the same name without `%' in the
+// (gnutls) module; these primitives make one attempt each.
+
+GG_PROCEDURE(handshake_step, "%handshake", 1, 0, 0, (SCM session),
+             "Make one attempt at the handshake of @var{session}.  Return "
+             "@code{#t} once it is complete, or the symbol @code{read} or "
+             "@code{write} when the transport would block in that direction; "
+             "raise a @code{gnutls-error} on failure.  Use @code{handshake}.") {
+  return resumable_session_call("handshake", session, [](Session& s) { return s.handshake(); });
 }
 
-GG_PROCEDURE(rehandshake, "rehandshake", 1, 0, 0, (SCM session),
-             "Ask the peer of server @var{session} for a new handshake (TLS 1.2 and "
-             "earlier).") {
-  return checked_session_call("rehandshake", session, [](Session& s) { return s.rehandshake(); });
+GG_PROCEDURE(rehandshake_step, "%rehandshake", 1, 0, 0, (SCM session),
+             "Make one attempt at @code{rehandshake} on @var{session}: "
+             "@code{#t}, @code{read} or @code{write} as for @code{%handshake}.") {
+  return resumable_session_call("rehandshake", session, [](Session& s) { return s.rehandshake(); });
 }
 
-GG_PROCEDURE(reauthenticate, "reauthenticate", 1, 0, 0, (SCM session),
-             "Perform post-handshake authentication of @var{session} (TLS 1.3).") {
-  return checked_session_call("reauthenticate", session, [](Session& s) { return s.reauthenticate(); });
+GG_PROCEDURE(reauthenticate_step, "%reauthenticate", 1, 0, 0, (SCM session),
+             "Make one attempt at @code{reauthenticate} on @var{session}: "
+             "@code{#t}, @code{read} or @code{write} as for @code{%handshake}.") {
+  return resumable_session_call("reauthenticate", session, [](Session& s) { return s.reauthenticate(); });
 }
 
-GG_PROCEDURE(bye, "bye", 2, 0, 0, (SCM session, SCM how),
-             "Close @var{session} at the TLS level, as @var{how} says "
-             "(@code{close-request/rdwr} or @code{close-request/wr}).  Output "
-             "pending on the session's record port is sent first.  The transport "
-             "is not closed.  Calling @code{bye} twice is an error.") {
+GG_PROCEDURE(bye_step, "%bye", 2, 0, 0, (SCM session, SCM how),
+             "Make one attempt at @code{bye} on @var{session}, after sending "
+             "the output pending on its record port: @code{#t}, @code{read} or "
+             "@code{write} as for @code{%handshake}.") {
   // Flushing may raise a Scheme error: do it before any C++ object exists.
   if (Session* s = Foreign<Session>::unwrap(session)) flush_record_port(*s);
   return guarded("bye", [&] {
     Session& s = session_argument(session, 1);
     auto request = static_cast<gnutls_close_request_t>(enumerate_value(EnumKind::close_request, how, 2));
-    int r = s.bye(request);
-    if (r < 0) s.fail(r);
-    return SCM_UNSPECIFIED;
+    return resumable_result(s, s.bye(request));
   });
+}
+
+GG_PROCEDURE(record_get_direction, "record-get-direction", 1, 0, 0, (SCM session),
+             "Return the direction in which the last operation on @var{session} "
+             "that was interrupted (it raised @code{error/again}, or a record "
+             "port read or write would have blocked) waits: the symbol "
+             "@code{read} or @code{write}.  A non-blocking program polls the "
+             "transport for that direction before trying again.") {
+  return guarded("record-get-direction", [&] { return direction_symbol(session_argument(session, 1)); });
 }
 
 GG_PROCEDURE(alert_get, "alert-get", 1, 0, 0, (SCM session),

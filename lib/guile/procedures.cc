@@ -1,5 +1,9 @@
 #include "guile/procedures.hh"
 
+#include <cctype>
+#include <string>
+#include <vector>
+
 namespace gg {
 
 std::vector<ProcedureSpec>& procedure_registry() {
@@ -12,11 +16,58 @@ void define_exported(const char* name, SCM value) {
   scm_c_export(name, nullptr);
 }
 
+namespace {
+
+// "(SCM cert_file, SCM format)" -> {"cert-file", "format"}.
+std::vector<std::string> argument_names(const std::string& c_arguments) {
+  std::vector<std::string> names;
+  std::string current;
+  bool in_word = false;
+  for (char c : c_arguments) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+      if (!in_word) current.clear();
+      current += c == '_' ? '-' : c;
+      in_word = true;
+    } else {
+      in_word = false;
+      if ((c == ',' || c == ')') && !current.empty()) {
+        while (!current.empty() && current.back() == '-') current.pop_back();
+        names.push_back(current);
+        current.clear();
+      }
+    }
+  }
+  return names;
+}
+
+SCM symbol_list(const std::vector<std::string>& names, size_t from, size_t to) {
+  SCM list = SCM_EOL;
+  for (size_t i = to; i > from; --i) list = scm_cons(scm_from_utf8_symbol(names[i - 1].c_str()), list);
+  return list;
+}
+
+}  // namespace
+
+void set_argument_names(SCM proc, const char* c_arguments, int required, int optional, int rest) {
+  std::vector<std::string> names = argument_names(c_arguments);
+  size_t total = static_cast<size_t>(required + optional + rest);
+  if (names.size() != total) return;  // not a plain parameter list: no names
+  auto req = static_cast<size_t>(required);
+  auto opt = static_cast<size_t>(optional);
+  SCM rest_name = rest ? scm_from_utf8_symbol(names.back().c_str()) : SCM_BOOL_F;
+  // (REQUIRED OPTIONAL KEYWORDS ALLOW-OTHER-KEYS? REST), as Guile's own
+  // procedure-arguments reads it.
+  SCM arglist = scm_list_5(symbol_list(names, 0, req), symbol_list(names, req, req + opt), SCM_EOL,
+                           SCM_BOOL_F, rest_name);
+  scm_set_procedure_property_x(proc, scm_from_utf8_symbol("arglist"), arglist);
+}
+
 void define_registered_procedures() {
   SCM documentation = scm_from_utf8_symbol("documentation");
   for (const ProcedureSpec& spec : procedure_registry()) {
     SCM proc = scm_c_make_gsubr(spec.name, spec.required, spec.optional, spec.rest, spec.function);
     scm_set_procedure_property_x(proc, documentation, scm_from_utf8_string(spec.documentation));
+    set_argument_names(proc, spec.c_arguments, spec.required, spec.optional, spec.rest);
     define_exported(spec.name, proc);
   }
 }

@@ -15,6 +15,7 @@ struct ProcedureSpec {
   int rest;
   scm_t_subr function;
   const char* documentation;
+  const char* c_arguments;  // the C parameter list, "(SCM session, SCM data)"
 };
 
 std::vector<ProcedureSpec>& procedure_registry();
@@ -29,14 +30,20 @@ void define_registered_procedures();
 // Define and export a Scheme value.
 void define_exported(const char* name, SCM value);
 
+// Give `proc` the argument names of `c_arguments` (a C parameter list such
+// as "(SCM cert_file, SCM format)", names read as cert-file and format) as
+// its `arglist' property, where `procedure-arguments' and the manual find
+// them.
+void set_argument_names(SCM proc, const char* c_arguments, int required, int optional, int rest);
+
 }  // namespace gg
 
 // GG_PROCEDURE (c_name, "scheme-name", required, optional, rest, (SCM a, ...), "doc")
 // { body }  defines a static C function and registers it.
-#define GG_PROCEDURE(c_name, scheme_name, req, opt, rest, arglist, doc)              \
-  static SCM c_name arglist;                                                        \
-  static const ::gg::RegisterProcedure c_name##_registration{::gg::ProcedureSpec{   \
-      scheme_name, req, opt, rest, reinterpret_cast<scm_t_subr>(&c_name), doc}};    \
+#define GG_PROCEDURE(c_name, scheme_name, req, opt, rest, arglist, doc)                    \
+  static SCM c_name arglist;                                                               \
+  static const ::gg::RegisterProcedure c_name##_registration{::gg::ProcedureSpec{          \
+      scheme_name, req, opt, rest, reinterpret_cast<scm_t_subr>(&c_name), doc, #arglist}}; \
   static SCM c_name arglist
 
 namespace gg {

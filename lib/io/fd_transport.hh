@@ -4,7 +4,12 @@
 
 #include "io/transport.hh"
 
+#include <atomic>
+
 namespace gg::io {
+
+// True if `fd` is in non-blocking mode (O_NONBLOCK).
+bool is_nonblocking(int fd);
 
 class FdTransport final : public Transport {
  public:
@@ -22,7 +27,8 @@ class FdTransport final : public Transport {
   int fd_;
   // recv/sendmsg keep SIGPIPE away from the process; pipes and terminals
   // answer ENOTSOCK once, after which plain read/writev are used.
-  bool is_socket_ = true;
+  // Atomic: one thread may pull while another pushes.
+  std::atomic<bool> is_socket_{true};
 };
 
 }  // namespace gg::io

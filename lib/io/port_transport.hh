@@ -2,6 +2,7 @@
 // port, a pipe) carries the encrypted bytes.  Every call into Scheme runs
 // under a catch; the exception is kept for the session to re-raise after
 // GnuTLS has returned, and GnuTLS sees a plain I/O error meanwhile.
+// FdPortTransport (fd_port_transport.hh) refines it for file ports.
 #pragma once
 
 #include "guile/captured_exception.hh"
@@ -11,7 +12,7 @@
 
 namespace gg::io {
 
-class PortTransport final : public Transport {
+class PortTransport : public Transport {
  public:
   // `port` must be kept reachable by the owner (the session holds it).
   explicit PortTransport(SCM port) : port_(port) {}
@@ -24,11 +25,22 @@ class PortTransport final : public Transport {
 
   SCM port() const { return port_; }
   // The exception a Scheme call raised since the last call, if any.
-  CapturedException take_exception() { return std::move(exception_); }
+  CapturedException take_exception() {
+    return exception_ ? std::move(exception_) : std::move(push_exception_);
+  }
+
+ protected:
+  // Keep an exception for take_exception, in the slot of its direction.
+  void keep_pull_exception(CapturedException e) { exception_ = std::move(e); }
+  void keep_push_exception(CapturedException e) { push_exception_ = std::move(e); }
 
  private:
+  int nonblocking_fd() const;
+
   SCM port_;
-  CapturedException exception_;
+  // One for each direction: a thread may pull while another pushes.
+  CapturedException exception_;       // from pull and wait_readable
+  CapturedException push_exception_;  // from push
 };
 
 }  // namespace gg::io

@@ -7,19 +7,6 @@
              (ice-9 binary-ports)
              (ice-9 rdelim))
 
-(define (socket-wrapper socket)
-  "A custom port over SOCKET, referenced by nothing but the session."
-  (make-custom-binary-input/output-port
-   "socket-wrapper"
-   (lambda (bv start count)
-     (let ((n (get-bytevector-some! socket bv start count)))
-       (if (eof-object? n) 0 n)))
-   (lambda (bv start count)
-     (put-bytevector socket bv start count)
-     (force-output socket)
-     count)
-   #f #f #f))
-
 (define (echo-server socket)
   (let* ((session (make-anonymous-session connection-end/server #:fd (fileno socket)))
          (port (session-record-port session)))
@@ -50,7 +37,7 @@ port alone; the session is also registered with GUARDIAN."
     (set-session-priorities! session anonymous-priorities)
     (set-session-credentials! session (make-anonymous-client-credentials))
     (if port-transport?
-        (set-session-transport-port! session (socket-wrapper socket))
+        (set-session-transport-port! session (wrapping-port socket))
         (set-session-transport-fd! session (fileno socket)))
     (handshake session)
     (guardian session)

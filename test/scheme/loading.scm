@@ -10,9 +10,13 @@
 
 (define build-root (getenv "MESON_BUILD_ROOT"))
 
+(define temporary-directories '())
+
 (define (temporary-directory)
-  (let ((template (string-copy "/tmp/gnutls-cxx-test-XXXXXX")))
-    (mkdtemp template)))
+  "Return a new directory, removed when the tests end."
+  (let ((directory (mkdtemp (string-copy "/tmp/gnutls-cxx-test-XXXXXX"))))
+    (set! temporary-directories (cons directory temporary-directories))
+    directory))
 
 (define (write-file file text)
   (call-with-output-file file (lambda (port) (display text port))))
@@ -132,4 +136,5 @@ output, standard error included."
               (and (string-contains output (string-append site "/gnutls.scm")) #t))))))
 
 (test-end "loading")
+(for-each (lambda (directory) (system* "rm" "-rf" directory)) temporary-directories)
 (test-exit)

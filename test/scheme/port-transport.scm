@@ -10,20 +10,6 @@
              (ice-9 match)
              (srfi srfi-9))
 
-(define* (wrapping-port socket #:key (fail-read? (const #f)) (failure (lambda () (throw 'transport-broke 'read))))
-  "A custom port over SOCKET whose reads call FAILURE once FAIL-READ? says so."
-  (make-custom-binary-input/output-port
-   "wrapping"
-   (lambda (bv start count)
-     (when (fail-read?) (failure))
-     (let ((n (get-bytevector-some! socket bv start count)))
-       (if (eof-object? n) 0 n)))
-   (lambda (bv start count)
-     (put-bytevector socket bv start count)
-     (force-output socket)
-     count)
-   #f #f #f))
-
 (define (echo-server socket)
   "Serve one anonymous session over SOCKET through a port transport:
 echo each line back, then say bye."

@@ -166,6 +166,9 @@
                                 (lambda (key err . _) err))))
                  (alert-send session alert-level/warning alert-description/no-renegotiation)
                  (let ((buffer (make-bytevector 100)))
+                   (record-receive! session buffer)
+                   ;; Wait for the peer's close_notify: closing the socket
+                   ;; before it is sent would fail the peer's bye.
                    (record-receive! session buffer))
                  (append negotiated (list refused)))))))
       (lambda (result status) (append result (list status))))))

@@ -9,12 +9,14 @@
   #:use-module (srfi srfi-64)
   #:use-module (ice-9 match)
   #:use-module (gnutls)
+  #:use-module (ice-9 binary-ports)
   #:export (test-exit
             anonymous-priorities
             make-anonymous-session
             call-with-forked-peer
             call-with-socketpair
-            this-project-module?))
+            this-project-module?
+            wrapping-port))
 
 (define anonymous-priorities
   ;; Anonymous key exchange needs TLS 1.2; GnuTLS disables it by default.
@@ -47,6 +49,8 @@
 the parent calls PROC with the other end.  The child exits 0 if PEER
 returns, 1 if it raises, and is killed after TIMEOUT seconds.  Return the
 value of PROC and the child's exit status, as two values."
+  ;; Whatever is buffered for output would otherwise be written twice.
+  (flush-all-ports)
   (let* ((pair (socketpair PF_UNIX SOCK_STREAM 0))
          (pid (primitive-fork)))
     (if (zero? pid)
@@ -71,6 +75,22 @@ value of PROC and the child's exit status, as two values."
             (close-port (car pair))
             (let ((status (cdr (waitpid pid))))
               (values result (status:exit-val status))))))))
+
+(define* (wrapping-port socket #:key (fail-read? (const #f))
+                        (failure (lambda () (throw 'transport-broke 'read))))
+  "A custom binary port over SOCKET, for sessions over Scheme ports; its
+reads call FAILURE once FAIL-READ? says so."
+  (make-custom-binary-input/output-port
+   "wrapping"
+   (lambda (bv start count)
+     (when (fail-read?) (failure))
+     (let ((n (get-bytevector-some! socket bv start count)))
+       (if (eof-object? n) 0 n)))
+   (lambda (bv start count)
+     (put-bytevector socket bv start count)
+     (force-output socket)
+     count)
+   #f #f #f))
 
 (define (this-project-module?)
   "True if (gnutls) is this project's module with its extension."

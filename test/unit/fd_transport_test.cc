@@ -150,3 +150,16 @@ TEST_CASE("wait_readable times out, then sees data", "[fd]") {
   REQUIRE(b.wait_fd() == sp.fd[1]);
   REQUIRE_FALSE(b.calls_scheme());
 }
+
+TEST_CASE("wait_readable on a non-blocking descriptor answers would-block at once", "[fd]") {
+  // GnuTLS waits there during handshakes; over a non-blocking descriptor the
+  // handshake must return GNUTLS_E_AGAIN instead of waiting out its timeout.
+  SocketPair sp;
+  set_nonblocking(sp.fd[1]);
+  FdTransport b(sp.fd[1]);
+  errno = 0;
+  REQUIRE(b.wait_readable(GNUTLS_INDEFINITE_TIMEOUT) == -1);
+  REQUIRE(errno == EAGAIN);
+  REQUIRE(write(sp.fd[0], "x", 1) == 1);
+  REQUIRE(b.wait_readable(GNUTLS_INDEFINITE_TIMEOUT) == 1);
+}

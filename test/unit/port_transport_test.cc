@@ -90,3 +90,44 @@ TEST_CASE("ports without a descriptor have no wait fd", "[port]") {
   REQUIRE(t.wait_fd() == -1);
   REQUIRE(t.wait_readable(0) == 1);
 }
+
+TEST_CASE("a socket port in non-blocking mode reports would-block instead of waiting", "[port]") {
+  SCM pair = eval("(let ((p (socketpair PF_UNIX SOCK_STREAM 0)))"
+                  "  (for-each (lambda (s) (fcntl s F_SETFL (logior O_NONBLOCK (fcntl s F_GETFL))))"
+                  "            (list (car p) (cdr p)))"
+                  "  p)");
+  scm_gc_protect_object(pair);
+  PortTransport a(scm_car(pair)), b(scm_cdr(pair));
+  char buf[64];
+  IoResult r = b.pull(buf, sizeof buf);
+  REQUIRE(r.error == EAGAIN);
+  errno = 0;
+  REQUIRE(b.wait_readable(GNUTLS_INDEFINITE_TIMEOUT) == -1);
+  REQUIRE(errno == EAGAIN);
+
+  // Pushes go to the descriptor until the socket is full.
+  std::string chunk(65536, 'z');
+  giovec_t v = {chunk.data(), chunk.size()};
+  size_t pushed = 0;
+  for (;;) {
+    IoResult w = a.push(&v, 1);
+    if (w.error != 0) {
+      REQUIRE(w.error == EAGAIN);
+      break;
+    }
+    pushed += static_cast<size_t>(w.count);
+  }
+  REQUIRE(pushed > 0);
+  size_t pulled = 0;
+  for (;;) {
+    IoResult p = b.pull(buf, sizeof buf);
+    if (p.error != 0) {
+      REQUIRE(p.error == EAGAIN);
+      break;
+    }
+    REQUIRE(p.count > 0);
+    pulled += static_cast<size_t>(p.count);
+  }
+  REQUIRE(pulled == pushed);
+  scm_gc_unprotect_object(pair);
+}

@@ -1,0 +1,46 @@
+#include "io/descriptor_io.hh"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace gg::io {
+
+IoResult receive_once(int fd, void* buffer, size_t size, std::atomic<bool>& is_socket) {
+  for (;;) {
+    ssize_t n = is_socket ? recv(fd, buffer, size, 0) : read(fd, buffer, size);
+    if (n >= 0) return IoResult::bytes(n);
+    if (errno == ENOTSOCK && is_socket) {
+      is_socket = false;
+      continue;
+    }
+    return IoResult::failure(errno);
+  }
+}
+
+IoResult send_once(int fd, const giovec_t* iov, int iovcnt, std::atomic<bool>& is_socket) {
+  // giovec_t has the layout of struct iovec (GnuTLS guarantees it), so the
+  // vector goes to the kernel as it is: one system call per flight.
+  auto* vec = reinterpret_cast<struct iovec*>(const_cast<giovec_t*>(iov));
+  for (;;) {
+    ssize_t n;
+    if (is_socket) {
+      struct msghdr msg = {};
+      msg.msg_iov = vec;
+      msg.msg_iovlen = static_cast<size_t>(iovcnt);
+      n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+    } else {
+      n = writev(fd, vec, iovcnt);
+    }
+    if (n >= 0) return IoResult::bytes(n);
+    if (errno == ENOTSOCK && is_socket) {
+      is_socket = false;
+      continue;
+    }
+    return IoResult::failure(errno);
+  }
+}
+
+}  // namespace gg::io

@@ -1,0 +1,19 @@
+// One system call moving bytes through a file descriptor, shared by the
+// transports that use descriptors.  Sockets go through recv/sendmsg with
+// MSG_NOSIGNAL, so a vanished peer is EPIPE rather than SIGPIPE; a
+// descriptor that answers ENOTSOCK (a pipe, a terminal) is remembered in
+// `is_socket` and served with read/writev from then on.  EINTR goes back
+// to the caller, which decides whether to retry at once or run signal
+// handlers first.
+#pragma once
+
+#include "io/transport.hh"
+
+#include <atomic>
+
+namespace gg::io {
+
+IoResult receive_once(int fd, void* buffer, size_t size, std::atomic<bool>& is_socket);
+IoResult send_once(int fd, const giovec_t* iov, int iovcnt, std::atomic<bool>& is_socket);
+
+}  // namespace gg::io

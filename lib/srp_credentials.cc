@@ -1,0 +1,152 @@
+// Secure Remote Password (SRP) credentials: a client proves it knows a
+// password; a server checks it against verifiers in a password file.
+#include "credentials.hh"
+#include "guile/boundary.hh"
+#include "guile/convert.hh"
+#include "guile/foreign.hh"
+#include "guile/procedures.hh"
+#include "password_files.hh"
+#include "session.hh"
+
+#include <climits>
+#include <memory>
+
+namespace gg {
+
+namespace {
+
+class SrpClientCredentials final : public Credentials {
+ public:
+  SrpClientCredentials() {
+    gnutls_srp_client_credentials_t c = nullptr;
+    int r = gnutls_srp_allocate_client_credentials(&c);
+    if (r < 0) throw GnutlsError(r);
+    handle_ = share_handle(c, gnutls_srp_free_client_credentials);
+  }
+  gnutls_credentials_type_t type() const override { return GNUTLS_CRD_SRP; }
+  void* raw() const override { return handle_.get(); }
+  std::shared_ptr<void> owner() const override { return handle_; }
+  gnutls_srp_client_credentials_t get() const { return handle_.get(); }
+
+ private:
+  SharedHandle<gnutls_srp_client_credentials_t> handle_;
+};
+
+class SrpServerCredentials final : public Credentials {
+ public:
+  SrpServerCredentials() {
+    gnutls_srp_server_credentials_t c = nullptr;
+    int r = gnutls_srp_allocate_server_credentials(&c);
+    if (r < 0) throw GnutlsError(r);
+    handle_ = share_handle(c, gnutls_srp_free_server_credentials);
+  }
+  gnutls_credentials_type_t type() const override { return GNUTLS_CRD_SRP; }
+  void* raw() const override { return handle_.get(); }
+  std::shared_ptr<void> owner() const override { return handle_; }
+  gnutls_srp_server_credentials_t get() const { return handle_.get(); }
+
+ private:
+  SharedHandle<gnutls_srp_server_credentials_t> handle_;
+};
+
+using GnutlsBytes = std::unique_ptr<unsigned char, void (*)(void*)>;
+
+// Run GnuTLS's SRP base64 `transform` on the UTF-8 bytes of `text`.
+template <class Transform>
+SCM srp_base64(SCM text, Transform transform) {
+  std::string input = string_argument(text, 1);
+  if (input.size() > UINT_MAX) throw OutOfRange(1, text);
+  gnutls_datum_t in = {reinterpret_cast<unsigned char*>(input.data()), static_cast<unsigned>(input.size())};
+  gnutls_datum_t out = {nullptr, 0};
+  int r = transform(&in, &out);
+  if (r < 0) throw GnutlsError(r);
+  GnutlsBytes owned(out.data, gnutls_free);
+  return scm_from_stringn(reinterpret_cast<const char*>(out.data), out.size, "UTF-8",
+                          SCM_FAILED_CONVERSION_QUESTION_MARK);
+}
+
+}  // namespace
+
+GG_INITIALIZER(define_srp_credentials_types) {
+  Foreign<SrpClientCredentials>::define_type("gnutls-srp-client-credentials");
+  Foreign<SrpServerCredentials>::define_type("gnutls-srp-server-credentials");
+  register_credentials_type(
+      [](SCM obj) -> Credentials* { return Foreign<SrpClientCredentials>::unwrap(obj); });
+  register_credentials_type(
+      [](SCM obj) -> Credentials* { return Foreign<SrpServerCredentials>::unwrap(obj); });
+}
+
+GG_PROCEDURE(make_srp_client_credentials, "make-srp-client-credentials", 0, 0, 0, (),
+             "Return new SRP client credentials.") {
+  return guarded("make-srp-client-credentials", [] { return Foreign<SrpClientCredentials>::make(); });
+}
+
+GG_PROCEDURE(make_srp_server_credentials, "make-srp-server-credentials", 0, 0, 0, (),
+             "Return new SRP server credentials.") {
+  return guarded("make-srp-server-credentials", [] { return Foreign<SrpServerCredentials>::make(); });
+}
+
+GG_PROCEDURE(srp_client_credentials_p, "srp-client-credentials?", 1, 0, 0, (SCM obj),
+             "Return true if @var{obj} is SRP client credentials.") {
+  return scm_from_bool(Foreign<SrpClientCredentials>::is(obj));
+}
+
+GG_PROCEDURE(srp_server_credentials_p, "srp-server-credentials?", 1, 0, 0, (SCM obj),
+             "Return true if @var{obj} is SRP server credentials.") {
+  return scm_from_bool(Foreign<SrpServerCredentials>::is(obj));
+}
+
+GG_PROCEDURE(set_srp_client_credentials_x, "set-srp-client-credentials!", 3, 0, 0,
+             (SCM credentials, SCM username, SCM password),
+             "Make the SRP client credentials @var{credentials} log in as the "
+             "string @var{username} with the string @var{password}.") {
+  return guarded("set-srp-client-credentials!", [&] {
+    SrpClientCredentials& c = Foreign<SrpClientCredentials>::require(credentials, 1);
+    std::string name = c_string_argument(username, 2);
+    std::string secret = c_string_argument(password, 3);
+    // GnuTLS copies both.
+    int r = gnutls_srp_set_client_credentials(c.get(), name.c_str(), secret.c_str());
+    if (r < 0) throw GnutlsError(r);
+    return SCM_UNSPECIFIED;
+  });
+}
+
+GG_PROCEDURE(set_srp_server_credentials_files_x, "set-srp-server-credentials-files!", 3, 0, 0,
+             (SCM credentials, SCM password_file, SCM password_conf_file),
+             "Make the SRP server credentials @var{credentials} check clients "
+             "against the verifiers in @var{password-file}, whose groups are in "
+             "@var{password-conf-file} (both as @command{srptool} writes them).  A "
+             "file that cannot be read raises a @code{gnutls-error} whose extra "
+             "arguments are the file name and the reason.") {
+  return guarded("set-srp-server-credentials-files!", [&] {
+    SrpServerCredentials& c = Foreign<SrpServerCredentials>::require(credentials, 1);
+    FileName passwords = file_name_argument(password_file, 2);
+    FileName groups = file_name_argument(password_conf_file, 3);
+    int r = gnutls_srp_set_server_credentials_file(c.get(), passwords.bytes.c_str(), groups.bytes.c_str());
+    if (r < 0) throw_password_file_error(r, {passwords, groups});
+    return SCM_UNSPECIFIED;
+  });
+}
+
+GG_PROCEDURE(server_session_srp_username, "server-session-srp-username", 1, 0, 0, (SCM session),
+             "Return the user name the SRP client of the server session "
+             "@var{session} logged in as, or @code{#f} if none.") {
+  return guarded("server-session-srp-username", [&] {
+    return user_name_from(gnutls_srp_server_get_username(Foreign<Session>::require(session, 1).get()));
+  });
+}
+
+GG_PROCEDURE(srp_base64_encode, "srp-base64-encode", 1, 0, 0, (SCM str),
+             "Return the string @var{str} (taken as UTF-8) encoded with SRP's "
+             "base64 alphabet, which differs from that of RFC 4648.") {
+  return guarded("srp-base64-encode", [&] { return srp_base64(str, gnutls_srp_base64_encode2); });
+}
+
+GG_PROCEDURE(srp_base64_decode, "srp-base64-decode", 1, 0, 0, (SCM str),
+             "Return the string that @var{str}, in SRP's base64 alphabet, "
+             "encodes, read as UTF-8 (bytes that are not UTF-8 become question "
+             "marks).  Text that is not SRP base64 raises a @code{gnutls-error}.") {
+  return guarded("srp-base64-decode", [&] { return srp_base64(str, gnutls_srp_base64_decode2); });
+}
+
+}  // namespace gg

@@ -1,0 +1,182 @@
+;;; The compatibility surface: every name the 3.7 bindings export is
+;;; exported here with the same kind and arity, old aliases are the same
+;;; objects, and the names kept for compatibility (OpenPGP, cipher suites,
+;;; logging) behave as documented.
+
+(use-modules (srfi srfi-1)
+             (srfi srfi-64)
+             (test-support)
+             (gnutls)
+             (ice-9 match)
+             (ice-9 rdelim))
+
+(define compat-file
+  ;; The list lives in the shared directory beside the source tree; CI
+  ;; always has it, so its absence is a failure, not a reason to skip.
+  (string-append (or (getenv "MESON_SOURCE_ROOT") ".")
+                 "/../shared/api/compat-3.7.exports"))
+
+(define (read-compat-entries file)
+  "Return the entries of FILE as lists (NAME KIND [REQUIRED OPTIONAL REST?])."
+  (call-with-input-file file
+    (lambda (port)
+      (let loop ((entries '()))
+        (match (read-line port)
+          ((? eof-object?) (reverse entries))
+          (line
+           (match (string-tokenize line)
+             (() (loop entries))
+             ((name "value")
+              (loop (cons (list (string->symbol name) 'value) entries)))
+             ((name "procedure" required optional rest)
+              (loop (cons (list (string->symbol name) 'procedure
+                                (string->number required)
+                                (string->number optional)
+                                (string=? rest "rest"))
+                          entries)))
+             (_ (error "malformed line in compatibility list" line)))))))))
+
+(define gnutls-interface (resolve-interface '(gnutls)))
+
+(define (entry-gap entry)
+  "Return a string describing how ENTRY is not met, or #f if it is."
+  (define name (car entry))
+  (define variable (module-variable gnutls-interface name))
+  (if (not variable)
+      (format #f "~a: not exported" name)
+      (let ((value (variable-ref variable)))
+        (match entry
+          ((_ 'value)
+           (and (procedure? value)
+                (format #f "~a: a procedure, expected a value" name)))
+          ((_ 'procedure required optional rest?)
+           (cond ((not (procedure? value))
+                  (format #f "~a: not a procedure" name))
+                 ((not (equal? (procedure-minimum-arity value)
+                               (list required optional rest?)))
+                  (format #f "~a: arity ~s, expected ~s" name
+                          (procedure-minimum-arity value)
+                          (list required optional rest?)))
+                 (else #f)))))))
+
+(define (error-of thunk)
+  "Return (KEY . ARGS) of what THUNK raises, or #f if it returns."
+  (catch #t (lambda () (thunk) #f) (lambda (key . args) (cons key args))))
+
+(test-begin "compat-exports")
+
+(test-group "the 3.7 interface"
+  (test-assert (string-append "the list is present: " compat-file)
+    (file-exists? compat-file))
+  (when (file-exists? compat-file)
+    (let* ((entries (read-compat-entries compat-file))
+           (gaps (filter-map entry-gap entries)))
+      (test-assert "the list is not empty" (> (length entries) 400))
+      (for-each (lambda (gap) (format #t "compatibility gap: ~a~%" gap)) gaps)
+      (test-equal "every name exported, with its kind and arity" '() gaps))))
+
+(test-group "old aliases are the same objects"
+  (for-each (match-lambda
+              ((alias canonical)
+               (test-assert (format #f "~a is ~a" alias canonical)
+                 (eq? (module-ref gnutls-interface alias)
+                      (module-ref gnutls-interface canonical)))))
+            '((credentials/anonymous credentials/anon)
+              (cipher/rijndael-cbc cipher/aes-128-cbc)
+              (cipher/rijndael-128-cbc cipher/aes-128-cbc)
+              (cipher/rijndael-256-cbc cipher/aes-256-cbc)
+              (cipher/arcfour cipher/arcfour-128)
+              (certificate-verify/allow-x509-v1-ca-crt
+               certificate-verify/allow-x509-v1-ca-certificate)
+              (certificate-verify/allow-any-x509-v1-ca-crt
+               certificate-verify/allow-any-x509-v1-ca-certificate)))
+  (test-equal "an alias prints under its canonical name"
+    "#<gnutls-cipher-enum aes-128-cbc>" (object->string cipher/rijndael-cbc))
+  (test-equal "protocol/tls-1.0 is TLS 1.0" "TLS1.0" (protocol->string protocol/tls-1.0))
+  (test-equal "protocol/tls-1.1 is TLS 1.1" "TLS1.1" (protocol->string protocol/tls-1.1))
+  (test-assert "distinct values stay distinct"
+    (not (eq? cipher/aes-128-cbc cipher/aes-256-cbc))))
+
+(test-group "cipher-suite->string"
+  (test-equal "a suite GnuTLS knows" "ECDHE_RSA_AES_128_GCM_SHA256"
+    (cipher-suite->string kx/ecdhe-rsa cipher/aes-128-gcm mac/aead))
+  (test-equal "a combination that is no suite" #f
+    (cipher-suite->string kx/srp cipher/null mac/md2))
+  (test-assert "its arguments are checked in order"
+    (match (error-of (lambda () (cipher-suite->string kx/rsa mac/sha1 mac/sha1)))
+      (('wrong-type-arg "cipher-suite->string" _ (2 . _) _) #t)
+      (other (pk other) #f))))
+
+(test-group "OpenPGP, removed from GnuTLS"
+  (test-assert "nothing is an OpenPGP certificate"
+    (not (openpgp-certificate? 'anything)))
+  (test-equal "the format enumerate remains" "raw"
+    (openpgp-certificate-format->string openpgp-certificate-format/raw))
+  (test-assert "a call raises error/unimplemented-feature naming the procedure"
+    (match (error-of (lambda ()
+                       (import-openpgp-certificate #vu8(1 2 3)
+                                                   openpgp-certificate-format/raw)))
+      (('gnutls-error err 'import-openpgp-certificate)
+       (eq? err error/unimplemented-feature))
+      (other (pk other) #f)))
+  (test-assert "so does a first-class use, when called"
+    (let ((proc set-certificate-credentials-openpgp-keys!))
+      (match (error-of (lambda () (proc 1 2 3)))
+        (('gnutls-error err 'set-certificate-credentials-openpgp-keys!)
+         (eq? err error/unimplemented-feature))
+        (other (pk other) #f)))))
+
+(define (anonymous-handshake)
+  "Run an anonymous handshake with a forked server; return the client's
+protocol and the server's exit status."
+  (call-with-values
+      (lambda ()
+        (call-with-forked-peer
+         (lambda (socket)
+           (let ((session (make-anonymous-session connection-end/server
+                                                  #:fd (fileno socket))))
+             (handshake session)
+             (bye session close-request/rdwr)))
+         (lambda (socket)
+           (let ((session (make-anonymous-session connection-end/client
+                                                  #:fd (fileno socket))))
+             (handshake session)
+             (let ((protocol (session-protocol session)))
+               (bye session close-request/rdwr)
+               protocol)))))
+    list))
+
+(test-group "logging"
+  (let ((messages '()))
+    (set-log-procedure! (lambda (level text)
+                          (set! messages (cons (cons level text) messages))))
+    (set-log-level! 9)
+    (test-equal "a handshake with logging on succeeds" (list protocol/tls-1.2 0)
+      (anonymous-handshake))
+    (test-assert "the log procedure saw messages" (pair? messages))
+    (test-assert "each is a level and a string"
+      (every (match-lambda
+               (((? integer? level) . (? string?)) (<= 0 level 99))
+               (_ #f))
+             messages))
+    (set-log-level! 0)
+    (set! messages '())
+    (anonymous-handshake)
+    (test-equal "level 0 logs nothing" '() messages))
+  (set-log-procedure! (lambda (level text) (error "log procedure failed" level)))
+  (set-log-level! 9)
+  (test-equal "an exception in the log procedure does not break the session"
+    (list protocol/tls-1.2 0)
+    (anonymous-handshake))
+  (set-log-level! 0)
+  (test-assert "set-log-procedure! wants a procedure"
+    (match (error-of (lambda () (set-log-procedure! 'display)))
+      (('wrong-type-arg "set-log-procedure!" . _) #t)
+      (other (pk other) #f)))
+  (test-assert "set-log-level! wants a non-negative integer"
+    (match (error-of (lambda () (set-log-level! -1)))
+      (((or 'out-of-range 'wrong-type-arg) "set-log-level!" . _) #t)
+      (other (pk other) #f))))
+
+(test-end "compat-exports")
+(test-exit)

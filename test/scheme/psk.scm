@@ -1,0 +1,215 @@
+;;; PSK credentials: our client against our server in a forked child, over
+;;; TLS 1.3 and TLS 1.2, keys raw and hexadecimal, password files, and the
+;;; errors for wrong keys, unknown users, missing files and wrong types.
+
+(use-modules (srfi srfi-64)
+             (rnrs bytevectors)
+             (ice-9 rdelim)
+             (test-support)
+             (test-certificates)
+             (gnutls))
+
+(define tls13-psk-priorities
+  "NORMAL:-VERS-ALL:+VERS-TLS1.3:+PSK:+ECDHE-PSK:+DHE-PSK")
+(define tls12-psk-priorities
+  "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK")
+
+(define alice-key
+  ;; 32 bytes, as psktool makes them.
+  (u8-list->bytevector (iota 32 7 5)))
+
+(define (bytevector->hex bv)
+  (string-concatenate
+   (map (lambda (byte) (string-pad (number->string byte 16) 2 #\0))
+        (bytevector->u8-list bv))))
+
+(define (write-psk-file file . entries)
+  "Write the PSK password FILE: ENTRIES are (USER . KEY-BYTEVECTOR) pairs."
+  (call-with-output-file file
+    (lambda (port)
+      (for-each (lambda (entry)
+                  (format port "~a:~a~%" (car entry) (bytevector->hex (cdr entry))))
+                entries))))
+
+(define (call-with-psk-file proc)
+  "Call PROC with a PSK password file for alice (alice-key) and bob; delete
+it afterwards."
+  (let ((dir (make-temporary-directory "gnutls-psk")))
+    (dynamic-wind
+      (const #t)
+      (lambda ()
+        (let ((file (string-append dir "/keys.psk")))
+          (write-psk-file file
+                          (cons "alice" alice-key)
+                          (cons "bob" (make-bytevector 16 42)))
+          (proc file dir)))
+      (lambda () (delete-directory-tree dir)))))
+
+(define (psk-server key-file priorities)
+  "Return a peer procedure: a PSK server on its socket that answers the
+client's first line with the PSK user name, the protocol and that line."
+  (lambda (socket)
+    (let ((session (make-session connection-end/server))
+          (credentials (make-psk-server-credentials)))
+      (set-psk-server-credentials-file! credentials key-file)
+      (set-session-priorities! session priorities)
+      (set-session-credentials! session credentials)
+      (set-session-transport-fd! session (fileno socket))
+      (handshake session)
+      (let* ((port (session-record-port session))
+             (line (read-line port)))
+        (format port "~a ~a ~a~%" (server-session-psk-username session)
+                (protocol->string (session-protocol session)) line)
+        (force-output port)
+        (bye session close-request/rdwr)))))
+
+(define (make-psk-client-session socket user key format priorities)
+  "Return a client session over SOCKET with PSK credentials for USER and
+KEY, which nothing but the session refers to."
+  (let ((session (make-session connection-end/client))
+        (credentials (make-psk-client-credentials)))
+    (set-psk-client-credentials! credentials user key format)
+    (set-session-priorities! session priorities)
+    (set-session-credentials! session credentials)
+    (set-session-transport-fd! session (fileno socket))
+    session))
+
+(define* (psk-exchange key-file #:key (user "alice") (key alice-key)
+                       (format psk-key-format/raw)
+                       (priorities tls13-psk-priorities))
+  "Run a PSK client as USER with KEY against a forked PSK server reading
+KEY-FILE.  Return the server's answer line, the client session's key
+exchange, and the server's exit status, as three values."
+  ;; Output still buffered at fork time would be written twice.
+  (flush-all-ports)
+  (call-with-values
+      (lambda ()
+        (call-with-forked-peer
+         (psk-server key-file priorities)
+         (lambda (socket)
+           (let ((session (make-psk-client-session socket user key format
+                                                   priorities)))
+             ;; Only the session refers to the credentials now.
+             (gc)
+             (handshake session)
+             (let ((port (session-record-port session)))
+               (display "hello over psk\n" port)
+               (force-output port)
+               (let ((answer (read-line port)))
+                 (bye session close-request/rdwr)
+                 (cons answer (session-kx session))))))))
+    (lambda (result status)
+      (values (car result) (cdr result) status))))
+
+(define (gnutls-error-of thunk)
+  "Call THUNK; return the gnutls-error enumerate it raised with its extra
+arguments as (ERROR . EXTRA), or #f if it returned."
+  (catch 'gnutls-error
+    (lambda () (thunk) #f)
+    (lambda (key error who . extra) (cons error extra))))
+
+(define (wrong-type? thunk)
+  (catch 'wrong-type-arg
+    (lambda () (thunk) #f)
+    (const #t)))
+
+(test-begin "psk")
+
+(test-group "types and predicates"
+  (let ((client (make-psk-client-credentials))
+        (server (make-psk-server-credentials)))
+    (test-assert (psk-client-credentials? client))
+    (test-assert (psk-server-credentials? server))
+    (test-assert (not (psk-client-credentials? server)))
+    (test-assert (not (psk-server-credentials? client)))
+    (test-assert (not (psk-client-credentials? (make-anonymous-client-credentials))))
+    (test-assert (not (psk-server-credentials? 'server)))
+    ;; Accepted by set-session-credentials! like every other kind.
+    (let ((session (make-session connection-end/client)))
+      (set-session-credentials! session client)
+      (test-assert (session? session)))))
+
+(test-group "wrong types"
+  (let ((client (make-psk-client-credentials))
+        (server (make-psk-server-credentials)))
+    (test-assert (wrong-type? (lambda ()
+                                (set-psk-client-credentials! server "alice" alice-key
+                                                             psk-key-format/raw))))
+    (test-assert (wrong-type? (lambda ()
+                                (set-psk-client-credentials! client 'alice alice-key
+                                                             psk-key-format/raw))))
+    (test-assert (wrong-type? (lambda ()
+                                (set-psk-client-credentials! client "alice" "key"
+                                                             psk-key-format/raw))))
+    (test-assert (wrong-type? (lambda ()
+                                (set-psk-client-credentials! client "alice" alice-key
+                                                             kx/psk))))
+    (test-assert (wrong-type? (lambda ()
+                                (set-psk-server-credentials-file! client "/dev/null"))))
+    (test-assert (wrong-type? (lambda ()
+                                (set-psk-server-credentials-file! server 42))))
+    (test-assert (wrong-type? (lambda () (server-session-psk-username server))))))
+
+(test-group "missing password file names the file"
+  (let* ((file "/nonexistent/keys.psk")
+         (error (gnutls-error-of
+                 (lambda ()
+                   (set-psk-server-credentials-file! (make-psk-server-credentials)
+                                                     file)))))
+    (test-eq error/file-error (car error))
+    (test-equal file (cadr error))))
+
+(test-equal "no user name before a handshake" #f
+  (server-session-psk-username (make-session connection-end/server)))
+
+(call-with-psk-file
+ (lambda (key-file dir)
+   (test-group "TLS 1.3, raw key"
+     (call-with-values (lambda () (psk-exchange key-file))
+       (lambda (answer kx status)
+         (test-equal "alice TLS1.3 hello over psk" answer)
+         (test-assert (memq kx (list kx/psk kx/ecdhe-psk kx/dhe-psk)))
+         (test-eqv 0 status))))
+
+   (test-group "TLS 1.2, hexadecimal key"
+     (call-with-values
+         (lambda ()
+           (psk-exchange key-file
+                         #:key (string->utf8 (bytevector->hex alice-key))
+                         #:format psk-key-format/hex
+                         #:priorities tls12-psk-priorities))
+       (lambda (answer kx status)
+         (test-equal "alice TLS1.2 hello over psk" answer)
+         (test-eq kx/psk kx)
+         (test-eqv 0 status))))
+
+   (test-group "another user of the same file"
+     (call-with-values
+         (lambda () (psk-exchange key-file #:user "bob" #:key (make-bytevector 16 42)))
+       (lambda (answer kx status)
+         (test-equal "bob TLS1.3 hello over psk" answer)
+         (test-eqv 0 status))))
+
+   (test-group "wrong key fails the handshake"
+     (test-assert
+      (gnutls-error-of
+       (lambda () (psk-exchange key-file #:key (make-bytevector 32 1))))))
+
+   (test-group "unknown user fails"
+     (test-assert
+      (gnutls-error-of
+       (lambda () (psk-exchange key-file #:user "mallory" #:key alice-key)))))
+
+   (test-group "file name with non-ASCII characters"
+     ;; Guile encodes file names in the locale's encoding: use a UTF-8 one.
+     (let ((utf8-locale (false-if-exception (setlocale LC_ALL "C.UTF-8"))))
+       (if (not utf8-locale)
+           (test-skip 1))
+       (test-equal "alice TLS1.3 hello over psk"
+         (let ((file (string-append dir "/clés-ünïcode-λ.psk")))
+           (write-psk-file file (cons "alice" alice-key))
+           (call-with-values (lambda () (psk-exchange file))
+             (lambda (answer kx status) answer))))))))
+
+(test-end "psk")
+(test-exit)

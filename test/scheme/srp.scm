@@ -1,0 +1,189 @@
+;;; SRP credentials: our client against our server in a forked child, with
+;;; password files made by `srptool'; wrong passwords, unknown users, missing files,
+;;; SRP base64 and wrong types.
+
+(use-modules (srfi srfi-64)
+             (ice-9 rdelim)
+             (test-support)
+             (test-certificates)
+             (external-peers)
+             (gnutls))
+
+(define srp-priorities
+  ;; SRP exists up to TLS 1.2 only.
+  "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+SRP")
+
+(define (call-with-srp-files proc)
+  "Call PROC with an SRP password file (alice/wonderland, bob/builder) and
+its configuration file; delete them afterwards."
+  (let ((dir (make-temporary-directory "gnutls-srp")))
+    (dynamic-wind
+      (const #t)
+      (lambda ()
+        (call-with-values
+            (lambda ()
+              (make-srp-password-files dir '(("alice" . "wonderland")
+                                             ("bob" . "builder"))))
+          proc))
+      (lambda () (delete-directory-tree dir)))))
+
+(define (srp-server passwords conf)
+  "Return a peer procedure: an SRP server on its socket that answers the
+client's first line with the SRP user name and that line."
+  (lambda (socket)
+    (let ((session (make-session connection-end/server))
+          (credentials (make-srp-server-credentials)))
+      (set-srp-server-credentials-files! credentials passwords conf)
+      (set-session-priorities! session srp-priorities)
+      (set-session-credentials! session credentials)
+      (set-session-transport-fd! session (fileno socket))
+      (handshake session)
+      (let* ((port (session-record-port session))
+             (line (read-line port)))
+        (format port "~a ~a~%" (server-session-srp-username session) line)
+        (force-output port)
+        (bye session close-request/rdwr)))))
+
+(define (srp-exchange passwords conf user password)
+  "Log in as USER with PASSWORD to a forked SRP server using the files
+PASSWORDS and CONF.  Return the server's answer line, the key exchange,
+and the server's exit status, as three values."
+  ;; Output still buffered at fork time would be written twice.
+  (flush-all-ports)
+  (call-with-values
+      (lambda ()
+        (call-with-forked-peer
+         (srp-server passwords conf)
+         (lambda (socket)
+           (let ((session (make-session connection-end/client))
+                 (credentials (make-srp-client-credentials)))
+             (set-srp-client-credentials! credentials user password)
+             (set-session-priorities! session srp-priorities)
+             (set-session-credentials! session credentials)
+             (set-session-transport-fd! session (fileno socket))
+             (handshake session)
+             (let ((port (session-record-port session)))
+               (display "hello over srp\n" port)
+               (force-output port)
+               (let ((answer (read-line port)))
+                 (bye session close-request/rdwr)
+                 (cons answer (session-kx session))))))))
+    (lambda (result status)
+      (values (car result) (cdr result) status))))
+
+(define (gnutls-error-of thunk)
+  "Call THUNK; return (ERROR . EXTRA) for the gnutls-error it raised, or
+#f if it returned."
+  (catch 'gnutls-error
+    (lambda () (thunk) #f)
+    (lambda (key error who . extra) (cons error extra))))
+
+(define (wrong-type? thunk)
+  (catch 'wrong-type-arg
+    (lambda () (thunk) #f)
+    (const #t)))
+
+(test-begin "srp")
+
+(test-group "types and predicates"
+  (let ((client (make-srp-client-credentials))
+        (server (make-srp-server-credentials)))
+    (test-assert (srp-client-credentials? client))
+    (test-assert (srp-server-credentials? server))
+    (test-assert (not (srp-client-credentials? server)))
+    (test-assert (not (srp-server-credentials? client)))
+    (test-assert (not (srp-server-credentials? (make-psk-server-credentials))))
+    (test-assert (not (srp-client-credentials? "client")))
+    (let ((session (make-session connection-end/server)))
+      (set-session-credentials! session server)
+      (test-equal "no user name before a handshake" #f
+        (server-session-srp-username session)))))
+
+(test-group "wrong types"
+  (let ((client (make-srp-client-credentials))
+        (server (make-srp-server-credentials)))
+    (test-assert (wrong-type? (lambda () (set-srp-client-credentials! server "u" "p"))))
+    (test-assert (wrong-type? (lambda () (set-srp-client-credentials! client 'u "p"))))
+    (test-assert (wrong-type? (lambda () (set-srp-client-credentials! client "u" #f))))
+    (test-assert (wrong-type? (lambda ()
+                                (set-srp-server-credentials-files! client "a" "b"))))
+    (test-assert (wrong-type? (lambda ()
+                                (set-srp-server-credentials-files! server "a" 'b))))
+    (test-assert (wrong-type? (lambda () (server-session-srp-username client))))
+    (test-assert (wrong-type? (lambda () (srp-base64-encode #vu8(1 2 3)))))
+    (test-assert (wrong-type? (lambda () (srp-base64-decode 42))))))
+
+(test-group "missing files name the file"
+  (let ((dir (make-temporary-directory "gnutls-srp-missing")))
+    (dynamic-wind
+      (const #t)
+      (lambda ()
+        (let ((present (string-append dir "/present"))
+              (absent (string-append dir "/absent")))
+          (call-with-output-file present (lambda (port) (display "\n" port)))
+          (let ((error (gnutls-error-of
+                        (lambda ()
+                          (set-srp-server-credentials-files!
+                           (make-srp-server-credentials) absent present)))))
+            (test-eq error/file-error (car error))
+            (test-equal absent (cadr error)))
+          (let ((error (gnutls-error-of
+                        (lambda ()
+                          (set-srp-server-credentials-files!
+                           (make-srp-server-credentials) present absent)))))
+            (test-eq error/file-error (car error))
+            (test-equal absent (cadr error)))))
+      (lambda () (delete-directory-tree dir)))))
+
+(test-group "SRP base64"
+  ;; SRP's alphabet is not RFC 4648's: "hello" is "6XbR6nl", not "aGVsbG8=".
+  (test-equal "6XbR6nl" (srp-base64-encode "hello"))
+  (test-equal "hello" (srp-base64-decode "6XbR6nl"))
+  (test-equal "" (srp-base64-encode ""))
+  (for-each (lambda (text)
+              (test-equal text (srp-base64-decode (srp-base64-encode text))))
+            '("a" "ab" "abc" "abcd" "The quick brown fox" "héllo, wörld λ"))
+  (test-assert (gnutls-error-of (lambda () (srp-base64-decode "#not base64#")))))
+
+(define have-srptool (program-available? "srptool" "--version"))
+
+;; It comes with the packages the test suite needs (tools/ensure-packages).
+(test-assert "srptool is installed" have-srptool)
+(when have-srptool
+  (call-with-srp-files
+   (lambda (passwords conf)
+     (test-group "handshake"
+       (call-with-values
+           (lambda () (srp-exchange passwords conf "alice" "wonderland"))
+         (lambda (answer kx status)
+           (test-equal "alice hello over srp" answer)
+           (test-eq kx/srp kx)
+           (test-eqv 0 status)))
+       (call-with-values
+           (lambda () (srp-exchange passwords conf "bob" "builder"))
+         (lambda (answer kx status)
+           (test-equal "bob hello over srp" answer)
+           (test-eqv 0 status))))
+     (test-group "wrong password fails the handshake"
+       (test-assert
+        (gnutls-error-of
+         (lambda () (srp-exchange passwords conf "alice" "looking-glass")))))
+     (test-group "unknown user fails the handshake"
+       (test-assert
+        (gnutls-error-of
+         (lambda () (srp-exchange passwords conf "mallory" "wonderland")))))
+     (test-group "file names with non-ASCII characters"
+       ;; Guile encodes file names in the locale's encoding: use a UTF-8 one.
+       (unless (false-if-exception (setlocale LC_ALL "C.UTF-8"))
+         (test-skip 1))
+       (test-equal "alice hello over srp"
+         (let ((passwords* (string-append (dirname passwords) "/mots-de-passe-é-λ"))
+               (conf* (string-append (dirname conf) "/réglages-ü.conf")))
+           (copy-file passwords passwords*)
+           (copy-file conf conf*)
+           (call-with-values
+               (lambda () (srp-exchange passwords* conf* "alice" "wonderland"))
+             (lambda (answer kx status) answer))))))))
+
+(test-end "srp")
+(test-exit)
