@@ -21,7 +21,8 @@
 ;; Under a sanitizer build the runtimes are preloaded into this guile only
 ;; (see meson.build); programs the tests start (certtool, gnutls-cli,
 ;; openssl) must not inherit them: certtool deadlocks at exit under them.
-(when (getenv "MEMORY_CHECKER")
+;; Guile children get them back through wrappers.
+(when (getenv "SANITIZER_PRELOAD")
   (unsetenv "LD_PRELOAD"))
 
 (define anonymous-priorities
