@@ -15,7 +15,7 @@ constexpr unsigned kSessionMemoryKiB = 16;
 constexpr unsigned kRecordPortMemoryKiB = 32;
 
 // Count `kib` KiB of session memory just created; collect (and run
-// finalizers) once 16 MiB have accumulated.  Call in Guile mode, with no
+// finalizers) once enough has accumulated since the last such collection.  Call in Guile mode, with no
 // C++ object alive that a finalizer's exception could skip.
 void note_session_memory(unsigned kib);
 
