@@ -6,6 +6,12 @@
 #include "io/fd_transport.hh"
 #include "io/port_transport.hh"
 
+#include <libguile/iselect.h>
+#include <poll.h>
+#include <sys/select.h>
+
+#include <cerrno>
+
 namespace gg {
 
 namespace {
@@ -24,6 +30,34 @@ class OneAtATime {
  private:
   std::atomic<bool>& busy_;
 };
+
+// Run the asyncs Guile has queued for this thread (signal handlers, mostly);
+// an exception one raises is thrown on as a PendingSchemeException.
+void run_asyncs() {
+  if (CapturedException e = CapturedException::run([] { scm_async_tick(); }))
+    throw PendingSchemeException(std::move(e));
+}
+
+// A system call of the session's was interrupted by a signal.  Guile
+// queues the program's handler from its signal delivery thread, so it may
+// not be queued yet: wait until the descriptor is ready or Guile wakes this
+// thread for an async, then run what is queued.  Guile's own ports retry at
+// once, and miss the handler when the delivery thread is a moment late.
+void run_signal_handlers(int fd, bool writing) {
+  run_asyncs();
+  if (fd >= 0 && fd < FD_SETSIZE) {
+    fd_set set;
+    FD_ZERO(&set);
+    FD_SET(fd, &set);
+    scm_std_select(fd + 1, writing ? nullptr : &set, writing ? &set : nullptr, nullptr, nullptr);
+  } else if (fd >= 0) {
+    // Beyond select's reach Guile cannot wake us: give the delivery thread
+    // a moment.
+    struct pollfd p = {fd, static_cast<short>(writing ? POLLOUT : POLLIN), 0};
+    poll(&p, 1, 20);
+  }
+  run_asyncs();
+}
 
 }  // namespace
 
@@ -83,7 +117,9 @@ void Session::fail(int code) {
 
 // Runs a GnuTLS call that may push or pull.  Over a file descriptor nothing
 // touches Scheme, so the call runs outside Guile mode: a thread blocked in
-// recv does not hold up garbage collection or other threads.
+// recv does not hold up garbage collection or other threads.  A signal that
+// interrupts it runs the program's handler, whose exception reaches the
+// caller; if the handler returns, the call goes on.
 template <class Op>
 int Session::run(Op op_once) {
   require_transport();
@@ -93,13 +129,16 @@ int Session::run(Op op_once) {
   // caller waiting on a descriptor a port transport does not have.
   auto op_whole = [&] {
     int result = op_once();
-    while (result == GNUTLS_E_AGAIN && !nonblocking() && gnutls_record_get_direction(session_) == 0 &&
-           transport_->wait_readable(GNUTLS_INDEFINITE_TIMEOUT) > 0)
+    while (result == GNUTLS_E_AGAIN && !nonblocking() && gnutls_record_get_direction(session_) == 0) {
+      int ready = transport_->wait_readable(GNUTLS_INDEFINITE_TIMEOUT);
+      if (ready < 0 && errno == EINTR) return static_cast<int>(GNUTLS_E_INTERRUPTED);
+      if (ready <= 0) break;
       result = op_once();
+    }
     return result;
   };
   int r;
-  do {
+  for (;;) {
     if (transport_->calls_scheme()) {
       r = op_whole();
     } else {
@@ -116,7 +155,10 @@ int Session::run(Op op_once) {
           &call);
       r = call.result;
     }
-  } while (r == GNUTLS_E_INTERRUPTED);
+    // GnuTLS resumes an interrupted call when it is called again.
+    if (r != GNUTLS_E_INTERRUPTED) break;
+    run_signal_handlers(transport_->wait_fd(), gnutls_record_get_direction(session_) == 1);
+  }
   // A Scheme exception outranks whatever GnuTLS made of the failed I/O.
   if (r < 0) throw_pending_exception();
   return r;

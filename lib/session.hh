@@ -35,10 +35,11 @@ class Session {
   void use_credentials(gnutls_credentials_type_t type, void* raw, std::shared_ptr<void> owner);
 
   // GnuTLS operations that move data; receive returns 0 at the end of the
-  // stream, including a peer gone without close_notify, and ever after.  Each retries on GNUTLS_E_INTERRUPTED
-  // and returns GnuTLS's result; they need a transport (GnutlsError
-  // otherwise) and turn a Scheme exception caught in the transport into a
-  // PendingSchemeException.
+  // stream, including a peer gone without close_notify, and ever after.
+  // Each returns GnuTLS's result; they need a transport (GnutlsError
+  // otherwise).  A signal runs the program's handler and the call goes on;
+  // a Scheme exception from the handler or caught in the transport is
+  // thrown as a PendingSchemeException.
   int handshake();
   int bye(gnutls_close_request_t how);
   int receive(void* buffer, size_t size);

@@ -72,33 +72,25 @@ CapturedException system_error(const char* port_procedure, int error) {
 
 template <class Attempt>
 IoResult FdPortTransport::direct(bool pushing, Attempt attempt) {
-  for (;;) {
-    struct Call {
-      Attempt* attempt;
-      IoResult result;
-    } call{&attempt, {}};
-    scm_without_guile(
-        [](void* data) -> void* {
-          auto* c = static_cast<Call*>(data);
-          c->result = (*c->attempt)();
-          return nullptr;
-        },
-        &call);
-    IoResult r = call.result;
-    if (r.error == EINTR) {
-      // Let the program's signal handlers run, as Guile's ports do.
-      if (CapturedException e = CapturedException::run([] { scm_async_tick(); })) {
-        keep(pushing, std::move(e));
-        return IoResult::failure(EIO);
-      }
-      continue;
-    }
-    if (r.error != 0 && !r.would_block()) {
-      keep(pushing, system_error(pushing ? "fport_write" : "fport_read", r.error));
-      return IoResult::failure(EIO);
-    }
-    return r;
+  struct Call {
+    Attempt* attempt;
+    IoResult result;
+  } call{&attempt, {}};
+  scm_without_guile(
+      [](void* data) -> void* {
+        auto* c = static_cast<Call*>(data);
+        c->result = (*c->attempt)();
+        return nullptr;
+      },
+      &call);
+  IoResult r = call.result;
+  // EINTR goes back to the session, which runs the program's signal
+  // handlers once GnuTLS has returned (see FdTransport::pull).
+  if (r.error != 0 && !r.would_block() && r.error != EINTR) {
+    keep(pushing, system_error(pushing ? "fport_write" : "fport_read", r.error));
+    return IoResult::failure(EIO);
   }
+  return r;
 }
 
 IoResult FdPortTransport::pull(void* buffer, size_t size) {

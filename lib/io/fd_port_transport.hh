@@ -23,8 +23,8 @@ class FdPortTransport final : public PortTransport {
   IoResult push(const giovec_t* iov, int iovcnt) override;
 
  private:
-  // Run `attempt` (one system call) outside Guile mode, retrying after
-  // running signal handlers on EINTR; errors become the port's errors.
+  // Run `attempt` (one system call) outside Guile mode; errors other than
+  // "would block" and EINTR become the port's errors.
   template <class Attempt>
   IoResult direct(bool pushing, Attempt attempt);
   void keep(bool pushing, CapturedException e) {

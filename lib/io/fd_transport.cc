@@ -14,18 +14,15 @@ bool is_nonblocking(int fd) {
   return flags >= 0 && (flags & O_NONBLOCK) != 0;
 }
 
+// EINTR goes back to GnuTLS (as GNUTLS_E_INTERRUPTED) and from there to
+// the session, which runs the program's signal handlers in Guile mode and
+// calls again: they cannot run here, outside Guile mode and inside GnuTLS.
 IoResult FdTransport::pull(void* buffer, size_t size) {
-  for (;;) {
-    IoResult r = receive_once(fd_, buffer, size, is_socket_);
-    if (r.error != EINTR) return r;
-  }
+  return receive_once(fd_, buffer, size, is_socket_);
 }
 
 IoResult FdTransport::push(const giovec_t* iov, int iovcnt) {
-  for (;;) {
-    IoResult r = send_once(fd_, iov, iovcnt, is_socket_);
-    if (r.error != EINTR) return r;
-  }
+  return send_once(fd_, iov, iovcnt, is_socket_);
 }
 
 int FdTransport::wait_readable(unsigned ms) {
@@ -33,15 +30,12 @@ int FdTransport::wait_readable(unsigned ms) {
   // non-blocking descriptor must answer "would block" instead of waiting.
   bool nonblocking = is_nonblocking(fd_);
   struct pollfd p = {fd_, POLLIN, 0};
-  for (;;) {
-    int r = poll(&p, 1, nonblocking ? 0 : ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : static_cast<int>(ms));
-    if (r == 0 && nonblocking) {
-      errno = EAGAIN;
-      return -1;
-    }
-    if (r < 0 && errno == EINTR) continue;
-    return r;
+  int r = poll(&p, 1, nonblocking ? 0 : ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : static_cast<int>(ms));
+  if (r == 0 && nonblocking) {
+    errno = EAGAIN;
+    return -1;
   }
+  return r;  // -1 with EINTR included: see pull
 }
 
 }  // namespace gg::io

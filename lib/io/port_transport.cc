@@ -84,10 +84,6 @@ int PortTransport::wait_readable(unsigned ms) {
     return -1;
   }
   struct pollfd p = {fd, POLLIN, 0};
-  for (;;) {
-    int r = poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : static_cast<int>(ms));
-    if (r < 0 && errno == EINTR) continue;
-    return r;
-  }
+  return poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : static_cast<int>(ms));  // EINTR: see FdTransport::pull
 }
 }  // namespace gg::io

@@ -1,0 +1,175 @@
+;;; A program's signal handlers run while a blocking session waits for its
+;;; peer, as they do while Guile's own ports wait: an exception a handler
+;;; raises reaches the waiting caller, and a handler that returns lets the
+;;; wait go on.  Each case holds for a session over a file descriptor and
+;;; over a socket port.
+;;;
+;;; The peer tells this process when to expect a signal through a pipe, so
+;;; a handler that does not run while the session waits leaves both sides
+;;; stuck until the peer's alarm: the test then fails, it does not hang.
+
+(use-modules (srfi srfi-64)
+             (test-support)
+             (gnutls)
+             (ice-9 binary-ports)
+             (rnrs bytevectors))
+
+(test-begin "signals")
+
+(define (make-session-over socket end transport)
+  (if (eq? transport 'port)
+      (make-anonymous-session end #:port socket)
+      (make-anonymous-session end #:fd (fileno socket))))
+
+(define (call-with-pipe proc)
+  "Call PROC with the two ends of a fresh pipe (read . write); close both
+afterwards."
+  (let ((pipe (pipe)))
+    (setvbuf (cdr pipe) 'none)
+    (dynamic-wind
+      (const #t)
+      (lambda () (proc (car pipe) (cdr pipe)))
+      (lambda ()
+        (close-port (car pipe))
+        (close-port (cdr pipe))))))
+
+(define on-interrupt
+  ;; What the SIGUSR1 handler does; each case sets it before its peer
+  ;; starts, as the peer may signal at once.
+  (const #f))
+
+(sigaction SIGUSR1 (lambda (signal) (on-interrupt)))
+
+(define (with-handler handler thunk)
+  "Call THUNK with HANDLER as what SIGUSR1 does."
+  (dynamic-wind
+    (lambda () (set! on-interrupt handler))
+    thunk
+    (lambda () (set! on-interrupt (const #f)))))
+
+(define (interrupt-parent)
+  "Send this process's parent SIGUSR1, as a program's user or supervisor
+would."
+  (kill (getppid) SIGUSR1))
+
+(define (interrupt-parent-in-handshake socket)
+  "Once the client's first handshake message has arrived on SOCKET (the
+client is then in its handshake, about to wait for the answer), send it
+SIGUSR1.  The message stays on SOCKET for the server to read."
+  (recv! socket (make-bytevector 1) MSG_PEEK)
+  (usleep 50000)
+  (interrupt-parent))
+
+(define (peer-result peer proc)
+  "Run PEER in a forked child and PROC here; return PROC's value if the
+peer exited successfully, else the symbol peer-failed."
+  (call-with-values (lambda () (call-with-forked-peer peer proc #:timeout 10))
+    (lambda (result status)
+      (if (eqv? status 0) result 'peer-failed))))
+
+;;; The cases.  Each returns what the client saw, or peer-failed.
+
+(define (handshake-ended-by-handler transport)
+  (with-handler (lambda () (throw 'user-interrupt))
+    (lambda ()
+      (peer-result
+       ;; The peer never answers: it signals, then reads until the client
+       ;; closes the socket.
+       (lambda (socket)
+         (interrupt-parent-in-handshake socket)
+         (get-bytevector-all socket))
+       (lambda (socket)
+         (let ((session (make-session-over socket connection-end/client
+                                           transport)))
+           (catch 'user-interrupt
+             (lambda () (handshake session) 'handshake-finished)
+             (const 'interrupted))))))))
+
+(define (handshake-goes-on-after-handler transport)
+  (define ran #f)
+  (call-with-pipe
+   (lambda (from-parent to-peer)
+     (with-handler (lambda ()
+                     (set! ran 'handler-ran-while-waiting)
+                     (put-u8 to-peer 1))
+       (lambda ()
+         (peer-result
+          ;; The server handshakes only once the client's handler has
+          ;; run: the client waits in its handshake the whole time.
+          (lambda (socket)
+            (interrupt-parent-in-handshake socket)
+            (get-u8 from-parent)
+            (let ((session (make-session-over socket connection-end/server
+                                              transport)))
+              (handshake session)
+              ;; No bye: the client may have closed its socket by then.
+              (record-send session #vu8(7))))
+          (lambda (socket)
+            (let ((session (make-session-over socket connection-end/client
+                                              transport)))
+              (handshake session)
+              (cons ran (get-u8 (session-record-port session)))))))))))
+
+(define (read-interrupted-then-retried transport read-one)
+  "The client reads with (READ-ONE SESSION) while the peer has it
+interrupted; then reads again once the peer has sent a byte."
+  (call-with-pipe
+   (lambda (from-parent to-peer)
+     (with-handler (lambda () (throw 'user-interrupt))
+       (lambda ()
+         (peer-result
+          (lambda (socket)
+            (let ((session (make-session-over socket connection-end/server
+                                              transport)))
+              (handshake session)
+              (get-u8 from-parent)        ;the client is about to read
+              (usleep 50000)
+              (interrupt-parent)
+              (get-u8 from-parent)        ;its read was interrupted
+              (record-send session #vu8(42))))
+          (lambda (socket)
+            (let ((session (make-session-over socket connection-end/client
+                                              transport)))
+              (handshake session)
+              (let ((first (catch 'user-interrupt
+                             (lambda ()
+                               (put-u8 to-peer 1)
+                               (read-one session))
+                             (const 'interrupted))))
+                (put-u8 to-peer 2)
+                (cons first (read-one session)))))))))))
+
+(define (record-port-read session)
+  (get-u8 (session-record-port session)))
+
+(define (record-receive-read session)
+  (let ((buffer (make-bytevector 16)))
+    (if (= 1 (record-receive! session buffer))
+        (bytevector-u8-ref buffer 0)
+        'wrong-count)))
+
+(for-each
+ (lambda (transport)
+   (test-equal (format #f "a handler's exception ends a waiting handshake (~a)"
+                       transport)
+     'interrupted
+     (handshake-ended-by-handler transport))
+
+   (test-equal (format #f "a handler that returns lets the handshake go on (~a)"
+                       transport)
+     '(handler-ran-while-waiting . 7)
+     (handshake-goes-on-after-handler transport))
+
+   (test-equal (format #f "a record port read interrupted by a handler's exception, then retried (~a)"
+                       transport)
+     '(interrupted . 42)
+     (read-interrupted-then-retried transport record-port-read))
+
+   (test-equal (format #f "record-receive! interrupted by a handler's exception, then retried (~a)"
+                       transport)
+     '(interrupted . 42)
+     (read-interrupted-then-retried transport record-receive-read)))
+ '(fd port))
+
+(test-end "signals")
+(test-exit)
