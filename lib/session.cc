@@ -102,6 +102,12 @@ void Session::throw_pending_exception() {
   }
 }
 
+void Session::throw_away_pending_exception() {
+  if (auto* port = dynamic_cast<io::PortTransport*>(transport_.get()))
+    while (port->take_exception()) {
+    }
+}
+
 void Session::fail(int code) {
   throw_pending_exception();
   // The handshake's own peer verification failed: say why, as a list of
@@ -165,7 +171,43 @@ int Session::run(Op op_once) {
 }
 
 int Session::handshake() {
-  return run([this] { return gnutls_handshake(session_); });
+  int r = run([this] { return gnutls_handshake(session_); });
+  if (r < 0 && gnutls_error_is_fatal(r)) tell_peer_why(r);
+  return r;
+}
+
+// A failed handshake tells the peer why with an alert (bad certificate,
+// handshake failure, ...), as gnutls-cli and gnutls-serv do, rather than
+// leaving it to find the connection gone.  Not when the transport itself
+// failed: there is no one to tell, and writing to a vanished peer through
+// a Scheme port could raise SIGPIPE.  The alert is a courtesy: if it
+// cannot be sent, the handshake's own error is what the caller sees.
+void Session::tell_peer_why(int handshake_error) {
+  switch (handshake_error) {
+    case GNUTLS_E_PUSH_ERROR:
+    case GNUTLS_E_PULL_ERROR:
+    case GNUTLS_E_PREMATURE_TERMINATION:
+    case GNUTLS_E_FATAL_ALERT_RECEIVED:
+      return;
+    default:
+      break;
+  }
+  auto send_alert = [this, handshake_error] {
+    int r = gnutls_alert_send_appropriate(session_, handshake_error);
+    if (r == GNUTLS_E_INTERRUPTED) r = gnutls_alert_send_appropriate(session_, handshake_error);
+    return r;
+  };
+  if (transport_->calls_scheme()) {
+    send_alert();
+    throw_away_pending_exception();
+  } else {
+    scm_without_guile(
+        [](void* data) -> void* {
+          (*static_cast<decltype(send_alert)*>(data))();
+          return nullptr;
+        },
+        &send_alert);
+  }
 }
 
 int Session::bye(gnutls_close_request_t how) {

@@ -71,6 +71,8 @@ class Session {
  private:
   void require_transport() const;
   void throw_pending_exception();
+  void throw_away_pending_exception();
+  void tell_peer_why(int handshake_error);
   template <class Op>
   int run(Op op);
 

@@ -1,7 +1,8 @@
 ;;; Verifying peers: peer-certificate-status for a valid chain, an unknown
 ;;; CA, an expired, a revoked and a wrong-host certificate, and the
 ;;; handshake's own verification (set-session-peer-verification!), which
-;;; fails with the certificate-status reasons.
+;;; fails with the certificate-status reasons and tells the peer why with
+;;; an alert.
 
 (use-modules (srfi srfi-64)
              (srfi srfi-1)
@@ -195,6 +196,66 @@ arguments of the failed handshake, and the server's exit status."
                     (client-with 'expired-cert 'expired-key))))
        (test-eq "an expired client certificate is refused" 'failed result)
        (test-eqv "an expired client certificate: the server's handshake fails"
+         handshake-failure-status exit)))
+
+   (test-group "the peer learns why the handshake failed"
+     ;; A failed handshake sends the peer the appropriate alert, so its
+     ;; handshake fails with fatal-alert-received and alert-get says why,
+     ;; instead of finding the connection gone.
+     (define (alert-or-error session thunk)
+       (catch 'gnutls-error
+         (lambda () (thunk) 'handshake-succeeded)
+         (lambda (key error . rest)
+           (if (eq? error error/fatal-alert-received)
+               (alert-get session)
+               error))))
+     (define (server-hearing-alert socket)
+       (let ((session (make-x509-session
+                       connection-end/server
+                       (make-certificate-credentials/server pki #:certificate 'unknown-cert
+                                                            #:key 'unknown-key)
+                       #:fd socket)))
+         (let ((heard (alert-or-error session (lambda () (handshake session)))))
+           (unless (eq? heard alert-description/bad-certificate)
+             (error "the server did not hear bad-certificate:" heard)))))
+     (for-each
+      (lambda (transport)
+        (let-values (((result exit)
+                      (call-with-forked-peer
+                       server-hearing-alert
+                       (lambda (socket)
+                         (let ((session (make-x509-session
+                                         connection-end/client
+                                         (make-certificate-credentials/client pki)
+                                         #:fd (and (eq? transport 'fd) socket)
+                                         #:port (and (eq? transport 'port) socket)
+                                         #:server-name "localhost")))
+                           (set-session-peer-verification! session "localhost")
+                           (catch 'gnutls-error
+                             (lambda () (handshake session) 'ok)
+                             (lambda (key error . rest) error)))))))
+          (test-eq (format #f "the client's own error is kept (~a)" transport)
+            error/certificate-verification-error result)
+          (test-eqv (format #f "the server hears bad-certificate (~a)" transport)
+            0 exit)))
+      '(fd port))
+     (let-values (((result exit)
+                   (call-with-forked-peer
+                    (x509-server-peer (make-certificate-credentials/server pki #:trust 'ca-cert)
+                                      #:priorities tls12-priorities
+                                      #:request certificate-request/require
+                                      #:verify #t)
+                    (lambda (socket)
+                      (let ((session (make-x509-session
+                                      connection-end/client
+                                      (make-certificate-credentials/client
+                                       pki #:certificate 'expired-cert #:key 'expired-key)
+                                      #:fd socket #:priorities tls12-priorities)))
+                        (alert-or-error session (lambda () (handshake session))))))))
+       (test-assert "a client whose certificate is refused hears why"
+         (memq result (list alert-description/certificate-expired
+                            alert-description/bad-certificate)))
+       (test-eqv "a client whose certificate is refused: server"
          handshake-failure-status exit)))
 
    (test-group "system trust"
