@@ -51,10 +51,14 @@ void run_signal_handlers(int fd, bool writing) {
     FD_SET(fd, &set);
     scm_std_select(fd + 1, writing ? nullptr : &set, writing ? &set : nullptr, nullptr, nullptr);
   } else if (fd >= 0) {
-    // Beyond select's reach Guile cannot wake us: give the delivery thread
-    // a moment.
+    // select cannot watch this descriptor: wait for Guile's wake-up alone,
+    // a slice at a time, looking at the descriptor between slices, for at
+    // most a second (a handler Guile did not install queues nothing).
     struct pollfd p = {fd, static_cast<short>(writing ? POLLOUT : POLLIN), 0};
-    poll(&p, 1, 20);
+    for (int slice = 0; slice < 50 && poll(&p, 1, 0) == 0; slice++) {
+      struct timeval wait = {0, 20000};
+      if (scm_std_select(0, nullptr, nullptr, nullptr, &wait) < 0 && errno == EINTR) break;
+    }
   }
   run_asyncs();
 }

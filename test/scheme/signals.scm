@@ -1,8 +1,8 @@
 ;;; A program's signal handlers run while a blocking session waits for its
 ;;; peer, as they do while Guile's own ports wait: an exception a handler
 ;;; raises reaches the waiting caller, and a handler that returns lets the
-;;; wait go on.  Each case holds for a session over a file descriptor and
-;;; over a socket port.
+;;; wait go on.  Each case holds for a session over a file descriptor, over
+;;; a socket port, and over a descriptor beyond select's reach.
 ;;;
 ;;; The peer tells this process when to expect a signal through a pipe, so
 ;;; a handler that does not run while the session waits leaves both sides
@@ -16,10 +16,27 @@
 
 (test-begin "signals")
 
+(define high-fd
+  ;; Beyond FD_SETSIZE, where select cannot watch a descriptor: servers
+  ;; with many connections have such descriptors.
+  2000)
+
+(define high-fd-possible?
+  ;; Raise the soft limit on descriptors if need be; #f if the hard limit
+  ;; does not allow HIGH-FD.
+  (call-with-values (lambda () (getrlimit 'nofile))
+    (lambda (soft hard)
+      (cond ((and soft (> soft high-fd)) #t)
+            ((and hard (<= hard high-fd)) #f)
+            (else (setrlimit 'nofile (+ high-fd 1) hard) #t)))))
+
 (define (make-session-over socket end transport)
-  (if (eq? transport 'port)
-      (make-anonymous-session end #:port socket)
-      (make-anonymous-session end #:fd (fileno socket))))
+  "A session for END over SOCKET: as a descriptor (TRANSPORT 'fd), as a
+port ('port), or as a copy of its descriptor numbered HIGH-FD ('high-fd)."
+  (case transport
+    ((port) (make-anonymous-session end #:port socket))
+    ((fd) (make-anonymous-session end #:fd (fileno socket)))
+    ((high-fd) (make-anonymous-session end #:fd (dup->fdes socket high-fd)))))
 
 (define (call-with-pipe proc)
   "Call PROC with the two ends of a fresh pipe (read . write); close both
@@ -67,6 +84,19 @@ peer exited successfully, else the symbol peer-failed."
     (lambda (result status)
       (if (eqv? status 0) result 'peer-failed))))
 
+(define (client-side transport proc)
+  "A client procedure for `peer-result': PROC gets a client session over
+the socket.  A descriptor made for it is closed when PROC returns, so that
+the peer sees the end of the stream."
+  (lambda (socket)
+    (let ((session (make-session-over socket connection-end/client transport)))
+      (dynamic-wind
+        (const #t)
+        (lambda () (proc session))
+        (lambda ()
+          (when (eq? transport 'high-fd)
+            (close-fdes high-fd)))))))
+
 ;;; The cases.  Each returns what the client saw, or peer-failed.
 
 (define (handshake-ended-by-handler transport)
@@ -78,9 +108,8 @@ peer exited successfully, else the symbol peer-failed."
        (lambda (socket)
          (interrupt-parent-in-handshake socket)
          (get-bytevector-all socket))
-       (lambda (socket)
-         (let ((session (make-session-over socket connection-end/client
-                                           transport)))
+       (client-side transport
+         (lambda (session)
            (catch 'user-interrupt
              (lambda () (handshake session) 'handshake-finished)
              (const 'interrupted))))))))
@@ -104,9 +133,8 @@ peer exited successfully, else the symbol peer-failed."
               (handshake session)
               ;; No bye: the client may have closed its socket by then.
               (record-send session #vu8(7))))
-          (lambda (socket)
-            (let ((session (make-session-over socket connection-end/client
-                                              transport)))
+          (client-side transport
+            (lambda (session)
               (handshake session)
               (cons ran (get-u8 (session-record-port session)))))))))))
 
@@ -127,9 +155,8 @@ interrupted; then reads again once the peer has sent a byte."
               (interrupt-parent)
               (get-u8 from-parent)        ;its read was interrupted
               (record-send session #vu8(42))))
-          (lambda (socket)
-            (let ((session (make-session-over socket connection-end/client
-                                              transport)))
+          (client-side transport
+            (lambda (session)
               (handshake session)
               (let ((first (catch 'user-interrupt
                              (lambda ()
@@ -148,7 +175,17 @@ interrupted; then reads again once the peer has sent a byte."
         (bytevector-u8-ref buffer 0)
         'wrong-count)))
 
-(for-each
+(define (for-each-transport proc)
+  "Call PROC with each transport; skip the 'high-fd cases if the limit on
+descriptors is too low."
+  (for-each
+   (lambda (transport)
+     (when (and (eq? transport 'high-fd) (not high-fd-possible?))
+       (test-skip 4))
+     (proc transport))
+   '(fd port high-fd)))
+
+(for-each-transport
  (lambda (transport)
    (test-equal (format #f "a handler's exception ends a waiting handshake (~a)"
                        transport)
@@ -168,8 +205,7 @@ interrupted; then reads again once the peer has sent a byte."
    (test-equal (format #f "record-receive! interrupted by a handler's exception, then retried (~a)"
                        transport)
      '(interrupted . 42)
-     (read-interrupted-then-retried transport record-receive-read)))
- '(fd port))
+     (read-interrupted-then-retried transport record-receive-read))))
 
 (test-end "signals")
 (test-exit)
