@@ -2,6 +2,7 @@
 
 #include "enumerates.hh"
 #include "guile/errors.hh"
+#include "guile/without_guile.hh"
 #include "io/fd_port_transport.hh"
 #include "io/fd_transport.hh"
 #include "io/port_transport.hh"
@@ -152,18 +153,7 @@ int Session::run(Op op_once) {
     if (transport_->calls_scheme()) {
       r = op_whole();
     } else {
-      struct Call {
-        decltype(op_whole)* op;
-        int result;
-      } call{&op_whole, 0};
-      scm_without_guile(
-          [](void* data) -> void* {
-            auto* c = static_cast<Call*>(data);
-            c->result = (*c->op)();
-            return nullptr;
-          },
-          &call);
-      r = call.result;
+      r = without_guile(op_whole);
     }
     // GnuTLS resumes an interrupted call when it is called again.
     if (r != GNUTLS_E_INTERRUPTED) break;
@@ -205,12 +195,7 @@ void Session::tell_peer_why(int handshake_error) {
     send_alert();
     throw_away_pending_exception();
   } else {
-    scm_without_guile(
-        [](void* data) -> void* {
-          (*static_cast<decltype(send_alert)*>(data))();
-          return nullptr;
-        },
-        &send_alert);
+    without_guile(send_alert);
   }
 }
 

@@ -1,5 +1,6 @@
 #include "io/fd_port_transport.hh"
 
+#include "guile/without_guile.hh"
 #include "io/descriptor_io.hh"
 
 #include <algorithm>
@@ -72,18 +73,7 @@ CapturedException system_error(const char* port_procedure, int error) {
 
 template <class Attempt>
 IoResult FdPortTransport::direct(bool pushing, Attempt attempt) {
-  struct Call {
-    Attempt* attempt;
-    IoResult result;
-  } call{&attempt, {}};
-  scm_without_guile(
-      [](void* data) -> void* {
-        auto* c = static_cast<Call*>(data);
-        c->result = (*c->attempt)();
-        return nullptr;
-      },
-      &call);
-  IoResult r = call.result;
+  IoResult r = without_guile(attempt);
   // EINTR goes back to the session, which runs the program's signal
   // handlers once GnuTLS has returned (see FdTransport::pull).
   if (r.error != 0 && !r.would_block() && r.error != EINTR) {

@@ -25,6 +25,16 @@
             (make-certificate-credentials/server pki #:certificate certificate #:key key)
             options))
 
+   (define (client-verifying-peer . options)
+     "A server that requires a client certificate from the test CA and
+verifies it in the handshake.  TLS 1.2: under TLS 1.3 the client's
+handshake ends before the server has checked the client's certificate."
+     (apply x509-server-peer (make-certificate-credentials/server pki #:trust 'ca-cert)
+            #:priorities tls12-priorities
+            #:request certificate-request/require
+            #:verify #t
+            options))
+
    (define* (client-status certificate key #:key (credentials (make-certificate-credentials/client pki))
                            (priorities tls13-priorities))
      "Handshake with a server presenting CERTIFICATE and KEY, without
@@ -176,22 +186,16 @@ arguments of the failed handshake, and the server's exit status."
            (lambda (key . args) 'failed))))
      (let-values (((result exit)
                    (call-with-forked-peer
-                    (x509-server-peer (make-certificate-credentials/server pki #:trust 'ca-cert)
-                                      #:priorities tls12-priorities
-                                      #:request certificate-request/require
-                                      #:verify #t
-                                      #:report (lambda (session)
-                                                 (map certificate-status->string
-                                                      (peer-certificate-status session))))
+                    (client-verifying-peer
+                     #:report (lambda (session)
+                                (map certificate-status->string
+                                     (peer-certificate-status session))))
                     (client-with 'client-cert 'client-key))))
        (test-equal "a client from the CA is accepted" '() result)
        (test-eqv "a client from the CA: server" 0 exit))
      (let-values (((result exit)
                    (call-with-forked-peer
-                    (x509-server-peer (make-certificate-credentials/server pki #:trust 'ca-cert)
-                                      #:priorities tls12-priorities
-                                      #:request certificate-request/require
-                                      #:verify #t)
+                    (client-verifying-peer)
                     ;; Issued by the CA the server names, so the client sends it.
                     (client-with 'expired-cert 'expired-key))))
        (test-eq "an expired client certificate is refused" 'failed result)
@@ -241,10 +245,7 @@ arguments of the failed handshake, and the server's exit status."
       '(fd port))
      (let-values (((result exit)
                    (call-with-forked-peer
-                    (x509-server-peer (make-certificate-credentials/server pki #:trust 'ca-cert)
-                                      #:priorities tls12-priorities
-                                      #:request certificate-request/require
-                                      #:verify #t)
+                    (client-verifying-peer)
                     (lambda (socket)
                       (let ((session (make-x509-session
                                       connection-end/client
