@@ -6,6 +6,7 @@
 #include "record_port.hh"
 
 #include "guile/boundary.hh"
+#include "guile/captured_exception.hh"
 #include "guile/convert.hh"
 #include "guile/foreign.hh"
 #include "guile/procedures.hh"
@@ -47,9 +48,13 @@ bool transport_nonblocking(Session& s) {
 // takes it without waiting; true if nothing is left.  Guile's own flush
 // would wait in C, stalling every task of a suspendable-ports scheduler.
 // The unsent bytes stay in the buffer, where GnuTLS's retry finds them.
+SCM port_write_buffer(SCM port) {
+  static SCM const write_buffer = scm_c_public_ref("ice-9 ports internal", "port-write-buffer");
+  return scm_call_1(write_buffer, port);
+}
+
 bool flush_without_waiting(SCM port, Session& s) {
-  static SCM const port_write_buffer = scm_c_public_ref("ice-9 ports internal", "port-write-buffer");
-  SCM buffer = scm_call_1(port_write_buffer, port);
+  SCM buffer = port_write_buffer(port);
   auto* bytes = SCM_BYTEVECTOR_CONTENTS(scm_c_vector_ref(buffer, 0));
   size_t cur = scm_to_size_t(scm_c_vector_ref(buffer, 1));
   size_t end = scm_to_size_t(scm_c_vector_ref(buffer, 2));
@@ -138,14 +143,54 @@ void natural_buffer_sizes(SCM, size_t* read_size, size_t* write_size) {
   *write_size = kRecordSize;
 }
 
-// Called on close-port and when the port is garbage-collected, in which
-// case the session may already be finalized.
+// Called on close-port, and by close_collected_record_port.  The session
+// may already be finalized: the close procedure stashed the port once.
 void close_record_port(SCM port) {
   SCM close = scm_cdr(port_stream(port));
   if (scm_is_true(close)) scm_call_1(close, port);
 }
 
+// Forget the output pending in `port`'s write buffer.
+void drop_pending_output(SCM port) {
+  SCM buffer = port_write_buffer(port);
+  scm_c_vector_set_x(buffer, 1, scm_from_size_t(0));
+  scm_c_vector_set_x(buffer, 2, scm_from_size_t(0));
+}
+
+// Print an exception no caller can receive, as Guile prints one a
+// finalizer raised.
+void report_uncaught(const char* what, const CapturedException& e) {
+  CapturedException::run([&] {
+    SCM port = scm_current_error_port();
+    scm_puts(what, port);
+    scm_newline(port);
+    scm_print_exception(port, SCM_BOOL_F, e.key(), e.args());
+  });
+}
+
 }  // namespace
+
+void close_collected_record_port(SCM port, Session& s) noexcept {
+  if (!SCM_OPENP(port)) return;
+  // Guile closes collected ports itself, flushing first, but in no
+  // particular order with their sessions: a port flushed after its session
+  // was finalized raised, and lost its close procedure; one stuck on a
+  // non-blocking descriptor waited for ever.  Hence this, from the
+  // session's finalizer.
+  CapturedException::run([&] {
+    try {
+      if (s.transport() == nullptr) return;
+      if (transport_nonblocking(s))
+        flush_without_waiting(port, s);
+      else
+        scm_force_output(port);
+    } catch (...) {  // a send that failed: the output is dropped below
+    }
+  });
+  CapturedException::run([&] { drop_pending_output(port); });
+  if (CapturedException e = CapturedException::run([&] { scm_close_port(port); }))
+    report_uncaught("gnutls: the close procedure of a collected record port raised an exception:", e);
+}
 
 void flush_record_port(Session& session) {
   SCM port = session.record_port;
@@ -155,7 +200,8 @@ void flush_record_port(Session& session) {
 GG_INITIALIZER(define_record_port_type) {
   record_port_type = scm_make_port_type(const_cast<char*>("gnutls-session-port"), read_record, write_record);
   scm_set_port_close(record_port_type, close_record_port);
-  scm_set_port_needs_close_on_gc(record_port_type, 1);
+  // Not closed on GC by Guile: the session's finalizer closes it (see
+  // close_collected_record_port).
   scm_set_port_read_wait_fd(record_port_type, read_wait_fd);
   scm_set_port_write_wait_fd(record_port_type, transport_wait_fd);
   scm_set_port_input_waiting(record_port_type, input_waiting);

@@ -6,6 +6,7 @@
 #include "io/fd_port_transport.hh"
 #include "io/fd_transport.hh"
 #include "io/port_transport.hh"
+#include "record_port.hh"
 
 #include <libguile/iselect.h>
 #include <poll.h>
@@ -73,6 +74,10 @@ Session::Session(unsigned init_flags) : flags_(init_flags) {
 
 Session::~Session() {
   if (session_ != nullptr) gnutls_deinit(session_);
+}
+
+void Session::collecting() noexcept {
+  if (scm_is_true(record_port)) close_collected_record_port(record_port, *this);
 }
 
 void Session::use_fd(int fd) {

@@ -53,6 +53,11 @@ class Session {
 
   bool bye_sent() const { return bye_sent_; }
 
+  // The collector is about to destroy the session: its record port goes
+  // with it (each refers to the other), and is closed now, while the
+  // session can still send (see close_collected_record_port).
+  void collecting() noexcept;
+
   // Scheme objects the session refers to.  Session objects live in
   // GC-scanned memory, so these members keep their objects alive.
   SCM transport_port = SCM_BOOL_F;

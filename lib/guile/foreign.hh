@@ -2,7 +2,7 @@
 // predicate, printer name and finalizer.  The C++ object lives in
 // GC-scanned memory, so SCM members it holds keep their objects alive, and
 // its destructor runs exactly once: from the finalizer, or earlier from an
-// explicit release.
+// explicit release.  A type may also act just before its collection.
 #pragma once
 
 #include "guile/errors.hh"
@@ -64,7 +64,18 @@ class Foreign {
   }
 
  private:
-  static void finalize(SCM obj) { release(obj); }
+  // The finalizer.  A type that must act when it is collected, while its
+  // Scheme object still unwraps to it, defines `void collecting() noexcept`.
+  static void finalize(SCM obj) {
+    if (T* object = unwrap(obj)) call_collecting(object);
+    release(obj);
+  }
+  template <class U>
+  static auto call_collecting(U* object) -> decltype(object->collecting()) {
+    object->collecting();
+  }
+  static void call_collecting(const void*) {}
+
   static inline SCM type_ = SCM_BOOL_F;
 };
 

@@ -5,7 +5,8 @@
              (test-support)
              (gnutls)
              (ice-9 binary-ports)
-             (ice-9 rdelim))
+             (ice-9 rdelim)
+             (rnrs bytevectors))
 
 (define (echo-server socket)
   (let* ((session (make-anonymous-session connection-end/server #:fd (fileno socket)))
@@ -97,6 +98,112 @@ port alone; the session is also registered with GUARDIAN."
                  (bye session close-request/rdwr)
                  reply))))))
     (lambda (reply status) (and (equal? reply "still here") (zero? status)))))
+
+;;; A record port the program drops with output still in its buffer: the
+;;; collector closes it as close-port would, so the output reaches the peer
+;;; and the close procedure runs, whichever of port and session it
+;;; finalizes first.
+
+(define (line-reader socket)
+  "A peer that reads one line from its record port and exits 0 if it is
+the line `dropped-port-writer' leaves pending."
+  (let ((session (make-anonymous-session connection-end/server #:fd (fileno socket))))
+    (handshake session)
+    (unless (equal? (read-line (session-record-port session)) "left in the buffer")
+      (error "the pending line did not arrive"))))
+
+(define* (dropped-port-writer socket on-close #:key port-transport?)
+  "Handshake over SOCKET, write a line to the record port without
+flushing it, and drop everything.  ON-CLOSE is the port's close procedure."
+  (let ((session (make-anonymous-session
+                  connection-end/client
+                  #:fd (and (not port-transport?) (fileno socket))
+                  #:port (and port-transport? (wrapping-port socket)))))
+    (handshake session)
+    (display "left in the buffer\n" (session-record-port session on-close))
+    #t))
+
+(define (collect-until done?)
+  "Collect until DONE? returns true, at most 50 times; return DONE?'s value."
+  (let loop ((tries 0))
+    (garbage!)
+    (or (done?)
+        (and (< tries 50)
+             (begin (usleep 10000) (loop (+ tries 1)))))))
+
+(define (drop-with-pending-output port-transport?)
+  "Ten rounds of `dropped-port-writer' against `line-reader'; return how
+many rounds ran the close procedure once and had the peer get the line."
+  (let loop ((round 0) (good 0))
+    (if (= round 10)
+        good
+        (let ((closes 0))
+          (call-with-values
+              (lambda ()
+                (call-with-forked-peer
+                 line-reader
+                 (lambda (socket)
+                   (dropped-port-writer socket
+                                        (lambda (port) (set! closes (+ closes 1)))
+                                        #:port-transport? port-transport?)
+                   (collect-until (lambda () (> closes 0))))))
+            (lambda (collected? status)
+              (loop (+ round 1)
+                    (if (and collected? (= closes 1) (eqv? status 0))
+                        (+ good 1)
+                        good))))))))
+
+(test-equal "a dropped record port sends its pending output and runs its close procedure (fd)"
+  10
+  (drop-with-pending-output #f))
+
+(test-equal "the same over a Scheme port transport"
+  10
+  (drop-with-pending-output #t))
+
+(define (fill-socket! socket)
+  "Write to SOCKET, in non-blocking mode, until it takes no more."
+  (let ((junk (make-bytevector 4096 0)))
+    (let loop ()
+      (when (catch 'system-error
+              (lambda () (send socket junk) #t)
+              (lambda (key . args)
+                (if (memv (system-error-errno (cons key args)) (list EAGAIN EWOULDBLOCK))
+                    #f
+                    (apply throw key args))))
+        (loop)))))
+
+(define (stuck-port-dropped socket)
+  "A peer procedure run for its exit status: it handshakes with a
+non-blocking session over a socketpair of its own, fills the client's
+socket, leaves output in the client's record port and drops it.  Exits 0
+if collecting the port ran its close procedure instead of waiting for the
+socket (the alarm of `call-with-forked-peer' ends a wait)."
+  (let* ((pair (socketpair PF_UNIX SOCK_STREAM 0))
+         (client (make-anonymous-session connection-end/client
+                                         #:fd (fileno (car pair))))
+         (server (make-anonymous-session connection-end/server
+                                         #:fd (fileno (cdr pair))))
+         (closed? #f))
+    (for-each (lambda (port)
+                (fcntl port F_SETFL (logior O_NONBLOCK (fcntl port F_GETFL))))
+              (list (car pair) (cdr pair)))
+    (let loop ((client-done? #f) (server-done? #f))
+      (unless (and client-done? server-done?)
+        (loop (or client-done? (eq? #t (%handshake client)))
+              (or server-done? (eq? #t (%handshake server))))))
+    (fill-socket! (car pair))
+    (put-bytevector (session-record-port client (lambda (port) (set! closed? #t)))
+                    (make-bytevector 100 1))
+    (set! client #f)
+    (unless (collect-until (lambda () closed?))
+      (error "the dropped port was not closed"))))
+
+(test-equal "a dropped record port whose non-blocking transport is full does not hold up collection"
+  0
+  (call-with-values
+      (lambda () (call-with-forked-peer stuck-port-dropped (const #t)))
+    (lambda (result status) status)))
 
 (test-end "lifetimes")
 (test-exit)
