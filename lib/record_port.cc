@@ -175,15 +175,14 @@ void close_collected_record_port(SCM port, Session& s) noexcept {
   // Guile closes collected ports itself, flushing first, but in no
   // particular order with their sessions: a port flushed after its session
   // was finalized raised, and lost its close procedure; one stuck on a
-  // non-blocking descriptor waited for ever.  Hence this, from the
-  // session's finalizer.
+  // full socket waited for ever, in whatever thread ran the finalizers
+  // (make-session's collections included).  Hence this, from the session's
+  // finalizer, sending only what the transport takes at once.
   CapturedException::run([&] {
     try {
       if (s.transport() == nullptr) return;
-      if (transport_nonblocking(s))
-        flush_without_waiting(port, s);
-      else
-        scm_force_output(port);
+      s.transport()->stop_waiting_on_push();
+      flush_without_waiting(port, s);
     } catch (...) {  // a send that failed: the output is dropped below
     }
   });

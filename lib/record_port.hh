@@ -12,11 +12,11 @@ namespace gg {
 void flush_record_port(Session& session);
 
 // Close `port`, the record port of `session`, which the collector is
-// about to destroy.  Pending output is sent as a close would send it: all
-// of it over a blocking transport, what the transport takes without
-// waiting over a non-blocking one (nobody is left to wait).  What cannot
-// be sent is dropped, and the port's close procedure runs.  Nothing is
-// raised: there is no caller to raise to.
+// about to destroy.  Pending output is sent as far as the transport takes
+// it at once (a socket's buffer holds a record easily; nobody is left to
+// wait for a peer that does not read).  What cannot be sent is dropped,
+// and the port's close procedure runs.  Nothing is raised: there is no
+// caller to raise to.
 void close_collected_record_port(SCM port, Session& session) noexcept;
 
 }  // namespace gg

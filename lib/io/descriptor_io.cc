@@ -20,7 +20,7 @@ IoResult receive_once(int fd, void* buffer, size_t size, std::atomic<bool>& is_s
   }
 }
 
-IoResult send_once(int fd, const giovec_t* iov, int iovcnt, std::atomic<bool>& is_socket) {
+IoResult send_once(int fd, const giovec_t* iov, int iovcnt, std::atomic<bool>& is_socket, bool wait) {
   // giovec_t has the layout of struct iovec (GnuTLS guarantees it), so the
   // vector goes to the kernel as it is: one system call per flight.
   auto* vec = reinterpret_cast<struct iovec*>(const_cast<giovec_t*>(iov));
@@ -30,7 +30,7 @@ IoResult send_once(int fd, const giovec_t* iov, int iovcnt, std::atomic<bool>& i
       struct msghdr msg = {};
       msg.msg_iov = vec;
       msg.msg_iovlen = static_cast<size_t>(iovcnt);
-      n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+      n = sendmsg(fd, &msg, MSG_NOSIGNAL | (wait ? 0 : MSG_DONTWAIT));
     } else {
       n = writev(fd, vec, iovcnt);
     }

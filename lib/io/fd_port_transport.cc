@@ -112,7 +112,7 @@ IoResult FdPortTransport::push(const giovec_t* iov, int iovcnt) {
   }
 
   int fd = SCM_FPORT_FDES(p);
-  return direct(true, [&] { return send_once(fd, iov, iovcnt, is_socket_); });
+  return direct(true, [&] { return send_once(fd, iov, iovcnt, is_socket_, push_waits()); });
 }
 
 std::unique_ptr<PortTransport> transport_for_port(SCM port) {

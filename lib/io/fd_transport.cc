@@ -22,7 +22,7 @@ IoResult FdTransport::pull(void* buffer, size_t size) {
 }
 
 IoResult FdTransport::push(const giovec_t* iov, int iovcnt) {
-  return send_once(fd_, iov, iovcnt, is_socket_);
+  return send_once(fd_, iov, iovcnt, is_socket_, push_waits());
 }
 
 int FdTransport::wait_readable(unsigned ms) {

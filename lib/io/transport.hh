@@ -7,6 +7,7 @@
 #include <gnutls/gnutls.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstddef>
 
 namespace gg::io {
@@ -41,10 +42,16 @@ class Transport {
   // True when operations call into Scheme, so GnuTLS calls that may push or
   // pull must run in Guile mode.
   virtual bool calls_scheme() const = 0;
+  // From now on, pushes that would wait report "would block" instead, where
+  // the transport can tell (a socket); used when no one is left to wait.
+  void stop_waiting_on_push() { push_waits_ = false; }
 
   // Route `session`'s push/pull through this transport.  The transport must
   // outlive the session's use of it.
   void install(gnutls_session_t session);
+
+ protected:
+  bool push_waits() const { return push_waits_; }
 
  private:
   static ssize_t pull_callback(gnutls_transport_ptr_t self, void* buffer, size_t size);
@@ -52,6 +59,7 @@ class Transport {
   static int pull_timeout_callback(gnutls_transport_ptr_t self, unsigned ms);
 
   gnutls_session_t session_ = nullptr;
+  std::atomic<bool> push_waits_{true};
 };
 
 }  // namespace gg::io

@@ -162,47 +162,57 @@ many rounds ran the close procedure once and had the peer get the line."
   (drop-with-pending-output #t))
 
 (define (fill-socket! socket)
-  "Write to SOCKET, in non-blocking mode, until it takes no more."
+  "Write to SOCKET until it takes no more."
   (let ((junk (make-bytevector 4096 0)))
     (let loop ()
       (when (catch 'system-error
-              (lambda () (send socket junk) #t)
+              (lambda () (send socket junk MSG_DONTWAIT) #t)
               (lambda (key . args)
                 (if (memv (system-error-errno (cons key args)) (list EAGAIN EWOULDBLOCK))
                     #f
                     (apply throw key args))))
         (loop)))))
 
-(define (stuck-port-dropped socket)
-  "A peer procedure run for its exit status: it handshakes with a
-non-blocking session over a socketpair of its own, fills the client's
-socket, leaves output in the client's record port and drops it.  Exits 0
-if collecting the port ran its close procedure instead of waiting for the
-socket (the alarm of `call-with-forked-peer' ends a wait)."
-  (let* ((pair (socketpair PF_UNIX SOCK_STREAM 0))
-         (client (make-anonymous-session connection-end/client
-                                         #:fd (fileno (car pair))))
-         (server (make-anonymous-session connection-end/server
-                                         #:fd (fileno (cdr pair))))
-         (closed? #f))
-    (for-each (lambda (port)
-                (fcntl port F_SETFL (logior O_NONBLOCK (fcntl port F_GETFL))))
-              (list (car pair) (cdr pair)))
-    (let loop ((client-done? #f) (server-done? #f))
-      (unless (and client-done? server-done?)
-        (loop (or client-done? (eq? #t (%handshake client)))
-              (or server-done? (eq? #t (%handshake server))))))
-    (fill-socket! (car pair))
-    (put-bytevector (session-record-port client (lambda (port) (set! closed? #t)))
-                    (make-bytevector 100 1))
-    (set! client #f)
-    (unless (collect-until (lambda () closed?))
-      (error "the dropped port was not closed"))))
+(define (stuck-port-dropped blocking?)
+  "Return a peer procedure, run for its exit status: it handshakes with
+non-blocking sessions over a socketpair of its own, puts the client's
+socket back in blocking mode if BLOCKING?, fills it, leaves output in the
+client's record port and drops it.  Exits 0 if collecting the port ran its
+close procedure instead of waiting for the socket (the alarm of
+`call-with-forked-peer' ends a wait)."
+  (lambda (socket)
+    (let* ((pair (socketpair PF_UNIX SOCK_STREAM 0))
+           (client (make-anonymous-session connection-end/client
+                                           #:fd (fileno (car pair))))
+           (server (make-anonymous-session connection-end/server
+                                           #:fd (fileno (cdr pair))))
+           (closed? #f))
+      (for-each (lambda (port)
+                  (fcntl port F_SETFL (logior O_NONBLOCK (fcntl port F_GETFL))))
+                (list (car pair) (cdr pair)))
+      (let loop ((client-done? #f) (server-done? #f))
+        (unless (and client-done? server-done?)
+          (loop (or client-done? (eq? #t (%handshake client)))
+                (or server-done? (eq? #t (%handshake server))))))
+      (when blocking?
+        (fcntl (car pair) F_SETFL (logand (lognot O_NONBLOCK) (fcntl (car pair) F_GETFL))))
+      (fill-socket! (car pair))
+      (put-bytevector (session-record-port client (lambda (port) (set! closed? #t)))
+                      (make-bytevector 100 1))
+      (set! client #f)
+      (unless (collect-until (lambda () closed?))
+        (error "the dropped port was not closed")))))
 
 (test-equal "a dropped record port whose non-blocking transport is full does not hold up collection"
   0
   (call-with-values
-      (lambda () (call-with-forked-peer stuck-port-dropped (const #t)))
+      (lambda () (call-with-forked-peer (stuck-port-dropped #f) (const #t)))
+    (lambda (result status) status)))
+
+(test-equal "nor one whose blocking transport is full"
+  0
+  (call-with-values
+      (lambda () (call-with-forked-peer (stuck-port-dropped #t) (const #t)))
     (lambda (result status) status)))
 
 (test-end "lifetimes")
