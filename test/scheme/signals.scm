@@ -38,18 +38,6 @@ port ('port), or as a copy of its descriptor numbered HIGH-FD ('high-fd)."
     ((fd) (make-anonymous-session end #:fd (fileno socket)))
     ((high-fd) (make-anonymous-session end #:fd (dup->fdes socket high-fd)))))
 
-(define (call-with-pipe proc)
-  "Call PROC with the two ends of a fresh pipe (read . write); close both
-afterwards."
-  (let ((pipe (pipe)))
-    (setvbuf (cdr pipe) 'none)
-    (dynamic-wind
-      (const #t)
-      (lambda () (proc (car pipe) (cdr pipe)))
-      (lambda ()
-        (close-port (car pipe))
-        (close-port (cdr pipe))))))
-
 (define on-interrupt
   ;; What the SIGUSR1 handler does; each case sets it before its peer
   ;; starts, as the peer may signal at once.

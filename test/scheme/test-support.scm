@@ -15,6 +15,7 @@
             make-anonymous-session
             call-with-forked-peer
             call-with-socketpair
+            call-with-pipe
             this-project-module?
             wrapping-port))
 
@@ -41,15 +42,25 @@
           (port (set-session-transport-port! session port)))
     session))
 
+(define (call-with-port-pair pair proc)
+  "Call PROC with the two ports of PAIR; close both afterwards."
+  (dynamic-wind
+    (const #t)
+    (lambda () (proc (car pair) (cdr pair)))
+    (lambda ()
+      (close-port (car pair))
+      (close-port (cdr pair)))))
+
 (define (call-with-socketpair proc)
   "Call PROC with two connected Unix stream sockets; close both afterwards."
-  (let ((pair (socketpair PF_UNIX SOCK_STREAM 0)))
-    (dynamic-wind
-      (const #t)
-      (lambda () (proc (car pair) (cdr pair)))
-      (lambda ()
-        (close-port (car pair))
-        (close-port (cdr pair))))))
+  (call-with-port-pair (socketpair PF_UNIX SOCK_STREAM 0) proc))
+
+(define (call-with-pipe proc)
+  "Call PROC with the read and the (unbuffered) write end of a fresh pipe;
+close both afterwards."
+  (let ((pipe (pipe)))
+    (setvbuf (cdr pipe) 'none)
+    (call-with-port-pair pipe proc)))
 
 (define* (call-with-forked-peer peer proc #:key (timeout 30))
   "Fork a child that calls PEER with its end of a fresh socketpair, while
