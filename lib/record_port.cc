@@ -180,7 +180,8 @@ void close_collected_record_port(SCM port, Session& s) noexcept {
   // finalizer, sending only what the transport takes at once.
   CapturedException::run([&] {
     try {
-      if (s.transport() == nullptr) return;
+      // A descriptor closed meanwhile may have been reused: send nothing.
+      if (s.transport() == nullptr || !s.transport()->still_as_given()) return;
       s.transport()->stop_waiting_on_push();
       flush_without_waiting(port, s);
     } catch (...) {  // a send that failed: the output is dropped below

@@ -4,10 +4,28 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 
 namespace gg::io {
+
+FdTransport::FdTransport(int fd) : fd_(fd) {
+  struct stat st;
+  if (fstat(fd, &st) == 0) {
+    identified_ = true;
+    device_ = st.st_dev;
+    inode_ = st.st_ino;
+  }
+}
+
+bool FdTransport::still_as_given() const {
+  // The program owns the descriptor: once it closed it (its socket port
+  // collected, say), the number may name another file.
+  struct stat st;
+  if (fstat(fd_, &st) != 0) return false;
+  return !identified_ || (st.st_dev == device_ && st.st_ino == inode_);
+}
 
 bool is_nonblocking(int fd) {
   int flags = fcntl(fd, F_GETFL);

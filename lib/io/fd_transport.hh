@@ -4,6 +4,8 @@
 
 #include "io/transport.hh"
 
+#include <sys/types.h>
+
 #include <atomic>
 
 namespace gg::io {
@@ -13,7 +15,7 @@ bool is_nonblocking(int fd);
 
 class FdTransport final : public Transport {
  public:
-  explicit FdTransport(int fd) : fd_(fd) {}
+  explicit FdTransport(int fd);
 
   IoResult pull(void* buffer, size_t size) override;
   IoResult push(const giovec_t* iov, int iovcnt) override;
@@ -22,9 +24,15 @@ class FdTransport final : public Transport {
   bool calls_scheme() const override { return false; }
 
   int fd() const { return fd_; }
+  // The descriptor still refers to the file it referred to when given.
+  bool still_as_given() const override;
 
  private:
   int fd_;
+  // The file `fd_` referred to when given, if fstat could tell.
+  bool identified_ = false;
+  dev_t device_ = 0;
+  ino_t inode_ = 0;
   // recv/sendmsg keep SIGPIPE away from the process; pipes and terminals
   // answer ENOTSOCK once, after which plain read/writev are used.
   // Atomic: one thread may pull while another pushes.

@@ -45,6 +45,9 @@ class Transport {
   // From now on, pushes that would wait report "would block" instead, where
   // the transport can tell (a socket); used when no one is left to wait.
   void stop_waiting_on_push() { push_waits_ = false; }
+  // False if what the transport writes to is known to have been closed (and
+  // its descriptor perhaps reused for another file) since it was given.
+  virtual bool still_as_given() const { return true; }
 
   // Route `session`'s push/pull through this transport.  The transport must
   // outlive the session's use of it.

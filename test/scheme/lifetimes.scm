@@ -161,6 +161,42 @@ many rounds ran the close procedure once and had the peer get the line."
   10
   (drop-with-pending-output #t))
 
+(define (reader-until-end socket)
+  "A peer that handshakes and reads its record port to the end."
+  (let ((session (make-anonymous-session connection-end/server #:fd (fileno socket))))
+    (handshake session)
+    (get-bytevector-all (session-record-port session))))
+
+(define (reused-descriptor-left-alone)
+  "Drop a record port with output pending over a socket's descriptor
+number, after the program has closed the socket and the number has been
+reused for a pipe; return how many bytes collecting the port wrote into
+the pipe (none, if it left the reused descriptor alone), or #f if the
+port was not closed."
+  (let ((closed? #f)
+        (pipe (pipe)))
+    (call-with-values
+        (lambda ()
+          (call-with-forked-peer
+           reader-until-end
+           (lambda (socket)
+             (let ((fd (fileno socket)))
+               (dropped-port-writer socket (lambda (port) (set! closed? #t)))
+               (close-port socket)
+               (dup2 (fileno (cdr pipe)) fd)
+               (and (collect-until (lambda () closed?))
+                    (begin
+                      (close-fdes fd)
+                      (close-port (cdr pipe))
+                      (let ((written (get-bytevector-all (car pipe))))
+                        (close-port (car pipe))
+                        (if (eof-object? written) 0 (bytevector-length written)))))))))
+      (lambda (written peer-status) written))))
+
+(test-eqv "collecting a dropped record port leaves a closed and reused descriptor alone"
+  0
+  (reused-descriptor-left-alone))
+
 (define (fill-socket! socket)
   "Write to SOCKET until it takes no more."
   (let ((junk (make-bytevector 4096 0)))

@@ -166,3 +166,23 @@ TEST_CASE("wait_readable on a non-blocking descriptor answers would-block at onc
   REQUIRE(write(sp.fd[0], "x", 1) == 1);
   REQUIRE(b.wait_readable(GNUTLS_INDEFINITE_TIMEOUT) == 1);
 }
+
+TEST_CASE("still_as_given tells a descriptor closed and reused for another file", "[fd]") {
+  SocketPair sp;
+  int number = sp.fd[1];
+  FdTransport t(number);
+  REQUIRE(t.still_as_given());
+
+  close(number);
+  REQUIRE_FALSE(t.still_as_given());  // closed
+
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  REQUIRE(dup2(p[1], number) == number);  // the number names a pipe now
+  REQUIRE_FALSE(t.still_as_given());
+
+  close(number);
+  close(p[0]);
+  close(p[1]);
+  sp.fd[1] = -1;
+}
