@@ -146,6 +146,31 @@ first."
 (define read-line
   (@ (ice-9 rdelim) read-line))
 
+(define retained-allowance
+  ;; Sockets a conservative collector may keep alive through a stale
+  ;; stack word; a leak in any drop order would leave hundreds.
+  3)
+
+(define (settled-socket-count target)
+  "Collect until at most TARGET sockets are open, or for at most about
+two seconds; return the number open.  Finalizers run in their own thread,
+which a busy machine schedules late."
+  (let loop ((round 0))
+    (let ((count (open-fd-count)))
+      (if (or (<= count target) (= round 100))
+          count
+          (begin
+            (gc)
+            (usleep 20000)
+            (loop (+ round 1)))))))
+
+(define (test-sockets-flat name expected)
+  "Check that no more sockets than EXPECTED are open, but for what a
+conservative collector may retain."
+  (let ((count (settled-socket-count expected)))
+    (format #t "~a: ~a sockets open, ~a expected~%" name count expected)
+    (test-assert name (<= count (+ expected retained-allowance)))))
+
 (test-begin "lifetimes-stress")
 
 (define fds-at-start (open-fd-count))
@@ -171,7 +196,7 @@ first."
     (format #t "close procedures run: ~a of ~a record ports~%" closed set-count)
     (>= closed (* 0.95 set-count))))
 
-(test-equal "no descriptor leaked by dropped object sets" fds-at-start (open-fd-count))
+(test-sockets-flat "no descriptor leaked by dropped object sets" fds-at-start)
 
 (define (make-sessions! count)
   (do ((i 0 (+ i 1))) ((= i count))
@@ -206,7 +231,7 @@ first."
                      first-round session-count)
   (<= rss-after-all (* 1.2 rss-after-first)))
 
-(test-equal "descriptors flat" fds-after-first (open-fd-count))
+(test-sockets-flat "descriptors flat" fds-after-first)
 
 (test-end "lifetimes-stress")
 (test-exit)
