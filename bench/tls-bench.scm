@@ -8,6 +8,9 @@
 ;;;   bulk-fd BYTES          put-bytevector of 64 KiB on the record port,
 ;;;                          get-bytevector-n! on the other side (MB/s)
 ;;;   bulk-port BYTES        the same over set-session-transport-port!
+;;;                          with the socket port itself
+;;;   bulk-custom-port BYTES the same over a custom binary port that
+;;;                          reads and writes the socket port
 ;;;   display BYTES          11-byte `display's, then force-output (MB/s)
 ;;;   display-ceiling BYTES  the same `display's into /dev/null, no TLS
 ;;;   record BYTES           record-send / record-receive! with reused
@@ -64,18 +67,36 @@ raises exits non-zero, and so does this process then."
     (exact->inexact (/ (- (get-internal-real-time) start)
                        internal-time-units-per-second))))
 
+(define (custom-port socket)
+  "A custom binary port whose reads and writes go to SOCKET: a transport
+port with no descriptor, which the session can only call."
+  ;; Guile's socket ports are unbuffered: a read of them takes one byte.
+  (setvbuf socket 'block write-size)
+  (make-custom-binary-input/output-port
+   "bench"
+   (lambda (bv start count)
+     (let ((n (get-bytevector-some! socket bv start count)))
+       (if (eof-object? n) 0 n)))
+   (lambda (bv start count)
+     (put-bytevector socket bv start count)
+     (force-output socket)
+     count)
+   #f #f #f))
+
 (define* (anonymous-session end socket #:key (transport 'fd))
   "Return an anonymous session for END over SOCKET, given to the session
-as a file descriptor or, if TRANSPORT is 'port, as a Scheme port."
+as a file descriptor; if TRANSPORT is 'port, as a Scheme port; if it is
+'custom-port, through a custom port over SOCKET."
   (let ((session (make-session end)))
     (set-session-priorities! session anonymous-priorities)
     (set-session-credentials! session
                               (if (eq? end connection-end/server)
                                   (make-anonymous-server-credentials)
                                   (make-anonymous-client-credentials)))
-    (if (eq? transport 'port)
-        (set-session-transport-port! session socket)
-        (set-session-transport-fd! session (fileno socket)))
+    (case transport
+      ((port) (set-session-transport-port! session socket))
+      ((custom-port) (set-session-transport-port! session (custom-port socket)))
+      (else (set-session-transport-fd! session (fileno socket))))
     session))
 
 (define (megabytes-per-second bytes seconds)
@@ -305,6 +326,9 @@ ways so that the next session starts on a clean stream."
   `(("bulk-fd" 1 ,(lambda (bytes) (bulk (string->number bytes))))
     ("bulk-port" 1 ,(lambda (bytes)
                       (bulk (string->number bytes) #:transport 'port)))
+    ("bulk-custom-port" 1 ,(lambda (bytes)
+                             (bulk (string->number bytes)
+                                   #:transport 'custom-port)))
     ("display" 1 ,(lambda (bytes) (display-case (string->number bytes))))
     ("display-ceiling" 1 ,(lambda (bytes)
                             (display-ceiling (string->number bytes))))

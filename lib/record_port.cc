@@ -10,6 +10,7 @@
 #include "guile/convert.hh"
 #include "guile/foreign.hh"
 #include "guile/procedures.hh"
+#include "io/port_buffers.hh"
 #include "session_memory.hh"
 
 #include <fcntl.h>
@@ -48,33 +49,25 @@ bool transport_nonblocking(Session& s) {
 // takes it without waiting; true if nothing is left.  Guile's own flush
 // would wait in C, stalling every task of a suspendable-ports scheduler.
 // The unsent bytes stay in the buffer, where GnuTLS's retry finds them.
-SCM port_write_buffer(SCM port) {
-  static SCM const write_buffer = scm_c_public_ref("ice-9 ports internal", "port-write-buffer");
-  return scm_call_1(write_buffer, port);
-}
-
 bool flush_without_waiting(SCM port, Session& s) {
-  SCM buffer = port_write_buffer(port);
-  auto* bytes = SCM_BYTEVECTOR_CONTENTS(scm_c_vector_ref(buffer, 0));
-  size_t cur = scm_to_size_t(scm_c_vector_ref(buffer, 1));
-  size_t end = scm_to_size_t(scm_c_vector_ref(buffer, 2));
-  auto set_cursors = [&](size_t c, size_t e) {
-    scm_c_vector_set_x(buffer, 1, scm_from_size_t(c));
-    scm_c_vector_set_x(buffer, 2, scm_from_size_t(e));
-  };
-  while (cur < end) {
-    int r = s.send(bytes + cur, end - cur);
+  SCM buffer = io::port_write_buffer(port);
+  SCM bytevector = io::buffer_bytevector(buffer);
+  if (scm_is_false(bytevector)) return true;  // not a buffer Guile made
+  io::BufferedRange pending = io::buffered_range(buffer);
+  auto* bytes = SCM_BYTEVECTOR_CONTENTS(bytevector);
+  while (pending.size() > 0) {
+    int r = s.send(bytes + pending.cur, pending.size());
     if (r == GNUTLS_E_AGAIN) {
-      set_cursors(cur, end);
+      io::set_buffered_range(buffer, pending);
       return false;
     }
     if (r < 0) {
-      set_cursors(0, 0);  // errors are sticky, as in Guile's flush
+      io::set_buffered_range(buffer, {});  // errors are sticky, as in Guile's flush
       s.fail(r);
     }
-    cur += static_cast<size_t>(r);
+    pending.cur += static_cast<size_t>(r);
   }
-  set_cursors(0, 0);
+  io::set_buffered_range(buffer, {});
   return true;
 }
 
@@ -151,11 +144,7 @@ void close_record_port(SCM port) {
 }
 
 // Forget the output pending in `port`'s write buffer.
-void drop_pending_output(SCM port) {
-  SCM buffer = port_write_buffer(port);
-  scm_c_vector_set_x(buffer, 1, scm_from_size_t(0));
-  scm_c_vector_set_x(buffer, 2, scm_from_size_t(0));
-}
+void drop_pending_output(SCM port) { io::set_buffered_range(io::port_write_buffer(port), {}); }
 
 // Print an exception no caller can receive, as Guile prints one a
 // finalizer raised.

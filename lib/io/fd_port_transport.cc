@@ -2,6 +2,7 @@
 
 #include "guile/without_guile.hh"
 #include "io/descriptor_io.hh"
+#include "io/port_buffers.hh"
 
 #include <algorithm>
 #include <cerrno>
@@ -11,55 +12,19 @@ namespace gg::io {
 
 namespace {
 
-// Guile keeps a port's buffers as vectors #(bytevector cur end ...), which
-// its own Scheme I/O code reads through (ice-9 ports internal).
-struct PortBuffers {
-  SCM read_buffer;   // procedure: port -> read buffer
-  SCM write_buffer;  // procedure: port -> write buffer
-};
-
-const PortBuffers& port_buffers() {
-  static const PortBuffers procedures = {
-      scm_variable_ref(scm_c_public_lookup("ice-9 ports internal", "port-read-buffer")),
-      scm_variable_ref(scm_c_public_lookup("ice-9 ports internal", "port-write-buffer")),
-  };
-  return procedures;
-}
-
-constexpr size_t kBytevectorField = 0, kCurField = 1, kEndField = 2;
-
-// Unconsumed bytes [cur, end) of a port buffer; {0, 0} if it is empty or
-// not laid out as expected.
-struct BufferedRange {
-  size_t cur = 0, end = 0;
-  size_t size() const { return end - cur; }
-};
-
-BufferedRange buffered_range(SCM buffer) {
-  if (!scm_is_vector(buffer) || scm_c_vector_length(buffer) <= kEndField) return {};
-  SCM cur = scm_c_vector_ref(buffer, kCurField);
-  SCM end = scm_c_vector_ref(buffer, kEndField);
-  if (!scm_is_unsigned_integer(cur, 0, SIZE_MAX) || !scm_is_unsigned_integer(end, 0, SIZE_MAX)) return {};
-  BufferedRange range{scm_to_size_t(cur), scm_to_size_t(end)};
-  return range.end > range.cur ? range : BufferedRange{};
-}
-
 // Move up to `size` bytes from the port's read buffer to `target`.
 size_t take_buffered_input(SCM port, void* target, size_t size) {
-  SCM buffer = scm_call_1(port_buffers().read_buffer, port);
+  SCM buffer = port_read_buffer(port);
   BufferedRange range = buffered_range(buffer);
-  if (range.size() == 0) return 0;
-  SCM bytes = scm_c_vector_ref(buffer, kBytevectorField);
+  SCM bytes = buffer_bytevector(buffer);
   size_t n = std::min(size, range.size());
-  if (!scm_is_bytevector(bytes) || range.cur + n > SCM_BYTEVECTOR_LENGTH(bytes)) return 0;
+  if (n == 0 || range.cur + n > buffer_capacity(buffer)) return 0;
   std::memcpy(target, SCM_BYTEVECTOR_CONTENTS(bytes) + range.cur, n);
-  scm_c_vector_set_x(buffer, kCurField, scm_from_size_t(range.cur + n));
+  set_buffered_range(buffer, {range.cur + n, range.end});
   return n;
 }
 
-bool has_buffered_output(SCM port) {
-  return buffered_range(scm_call_1(port_buffers().write_buffer, port)).size() > 0;
-}
+bool has_buffered_output(SCM port) { return buffered_range(port_write_buffer(port)).size() > 0; }
 
 // The exception Guile's file ports raise for a failed read or write.
 CapturedException system_error(const char* port_procedure, int error) {

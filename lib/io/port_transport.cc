@@ -1,6 +1,7 @@
 #include "io/port_transport.hh"
 
 #include "io/fd_transport.hh"
+#include "io/port_buffers.hh"
 
 #include <poll.h>
 
@@ -9,6 +10,20 @@
 #include <cstring>
 
 namespace gg::io {
+
+namespace {
+
+// The most a pull reads or a push writes in one call into Scheme: several
+// records.
+constexpr size_t kChunkSize = 65536;
+
+// A bytevector of at least `size` bytes kept in `slot`, made on first use.
+SCM scratch(ProtectedObject& slot, size_t size) {
+  if (!slot || SCM_BYTEVECTOR_LENGTH(slot.get()) < size) slot = ProtectedObject(scm_c_make_bytevector(size));
+  return slot.get();
+}
+
+}  // namespace
 
 // A file port over a non-blocking descriptor: Guile's port machinery would
 // wait in C when the descriptor has nothing to give or take, so the
@@ -27,9 +42,14 @@ IoResult PortTransport::pull(void* buffer, size_t size) {
     if (exception_) return IoResult::failure(EIO);
     if (!ready) return IoResult::failure(EAGAIN);
   }
-  // GnuTLS's buffer is lent to Scheme as a bytevector so that whatever the
-  // port has buffered, or one read of its source, lands there directly.
   exception_ = CapturedException::run([&] {
+    if (reads_source_directly(size)) {
+      result = read_source(buffer, size);
+      return;
+    }
+    // GnuTLS's buffer is lent to Guile as a bytevector so that whatever
+    // the port has buffered, or one read of its source, lands there
+    // directly; Guile copies into it and keeps no reference.
     SCM target = scm_pointer_to_bytevector(scm_from_pointer(buffer, nullptr),
                                            scm_from_size_t(size), SCM_INUM0, SCM_UNDEFINED);
     SCM n = scm_get_bytevector_some_x(port_, target, SCM_INUM0, scm_from_size_t(size));
@@ -48,17 +68,65 @@ IoResult PortTransport::push(const giovec_t* iov, int iovcnt) {
     return FdTransport(fd).push(iov, iovcnt);
   }
   size_t total = 0;
+  for (int i = 0; i < iovcnt; ++i) total += iov[i].iov_len;
   // Flushing after each push means GnuTLS never waits for an answer to
   // bytes still sitting in the port's buffer.
   push_exception_ = CapturedException::run([&] {
-    for (int i = 0; i < iovcnt; ++i) {
-      scm_c_write(port_, iov[i].iov_base, iov[i].iov_len);
-      total += iov[i].iov_len;
+    if (SCM_OPOUTPORTP(port_) && total > buffer_capacity(port_write_buffer(port_))) {
+      write_gathered(iov, iovcnt, total);
+    } else {
+      for (int i = 0; i < iovcnt; ++i) scm_c_write(port_, iov[i].iov_base, iov[i].iov_len);
     }
     scm_force_output(port_);
   });
   if (push_exception_) return IoResult::failure(EIO);
   return IoResult::bytes(static_cast<ssize_t>(total));
+}
+
+// Guile fills a port's buffer with reads of the buffer's size (1 KiB for
+// a custom port): a record would take many calls into Scheme.  When the
+// buffer holds nothing, one read of the source can take what GnuTLS asks
+// for instead, as Guile's suspendable ports read.  Seekable ports keep
+// their read and write buffers in step, so they are left to Guile.
+bool PortTransport::reads_source_directly(size_t size) const {
+  if (!SCM_OPINPORTP(port_) || random_access_port(port_)) return false;
+  SCM buffer = port_read_buffer(port_);
+  return buffered_range(buffer).size() == 0 && !buffer_has_eof(buffer) && buffer_capacity(buffer) < size;
+}
+
+IoResult PortTransport::read_source(void* buffer, size_t size) {
+  size_t wanted = std::min(size, kChunkSize);
+  SCM bytes = scratch(read_scratch_, wanted);
+  SCM got = read_port_source(port_, bytes, 0, wanted);
+  if (scm_is_false(got)) return IoResult::failure(EAGAIN);
+  // A port type that claims more than it was asked for raises here.
+  size_t count = scm_to_unsigned_integer(got, 0, wanted);
+  std::memcpy(buffer, SCM_BYTEVECTOR_CONTENTS(bytes), count);
+  return IoResult::bytes(static_cast<ssize_t>(count));
+}
+
+// Through the port's buffer, a push larger than it would reach the port's
+// source one buffer at a time; gathered, it goes in one write.
+void PortTransport::write_gathered(const giovec_t* iov, int iovcnt, size_t total) {
+  SCM bytes = scratch(write_scratch_, std::min(total, kChunkSize));
+  size_t capacity = SCM_BYTEVECTOR_LENGTH(bytes), filled = 0;
+  auto* target = reinterpret_cast<unsigned char*>(SCM_BYTEVECTOR_CONTENTS(bytes));
+  for (int i = 0; i < iovcnt; ++i) {
+    const auto* source = static_cast<const unsigned char*>(iov[i].iov_base);
+    size_t left = iov[i].iov_len;
+    while (left > 0) {
+      size_t n = std::min(left, capacity - filled);
+      std::memcpy(target + filled, source, n);
+      filled += n;
+      source += n;
+      left -= n;
+      if (filled == capacity) {
+        scm_c_write_bytes(port_, bytes, 0, filled);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) scm_c_write_bytes(port_, bytes, 0, filled);
 }
 
 int PortTransport::wait_fd() const {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "guile/captured_exception.hh"
+#include "guile/protected_object.hh"
 #include "io/transport.hh"
 
 #include <libguile.h>
@@ -36,8 +37,15 @@ class PortTransport : public Transport {
 
  private:
   int nonblocking_fd() const;
+  bool reads_source_directly(size_t size) const;
+  IoResult read_source(void* buffer, size_t size);
+  void write_gathered(const giovec_t* iov, int iovcnt, size_t total);
 
   SCM port_;
+  // Bytevectors lent to the port's own procedures, one for each direction:
+  // GnuTLS's buffers are never handed to Scheme code that might keep them.
+  ProtectedObject read_scratch_;
+  ProtectedObject write_scratch_;
   // One for each direction: a thread may pull while another pushes.
   CapturedException exception_;       // from pull and wait_readable
   CapturedException push_exception_;  // from push

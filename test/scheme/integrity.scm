@@ -2,7 +2,8 @@
 ;;; with a random mix of put-bytevector and display on the record port and
 ;;; record-send on the session, read in random chunks with port reads or
 ;;; record-receive!, arrives whole and in order; in both directions, over
-;;; both transports (a file descriptor and a Scheme socket port).
+;;; every kind of transport (a file descriptor, a Scheme socket port, and a
+;;; custom port with no descriptor).
 ;;;
 ;;; INTEGRITY_BYTES (environment, default 4 MiB) sets the stream length.
 
@@ -103,7 +104,11 @@ port) or record-receive! (MODE record); return the bytes."
 (define (make-session-over end socket transport)
   (case transport
     ((fd) (make-anonymous-session end #:fd (fileno socket)))
-    ((port) (make-anonymous-session end #:port socket))))
+    ((port) (make-anonymous-session end #:port socket))
+    ;; The socket buffered, so that the custom port's reads of it are not
+    ;; a byte each.
+    ((custom-port) (setvbuf socket 'block 65536)
+     (make-anonymous-session end #:port (wrapping-port socket)))))
 
 (define (run-case direction transport mode seed)
   "DIRECTION is to-us (the peer sends) or to-peer.  Return #t if every
@@ -147,7 +152,7 @@ byte arrived in order."
                (append-map (lambda (transport)
                              (map (lambda (mode seed) (list direction transport mode seed))
                                   '(port record) '(1 2)))
-                           '(fd port)))
+                           '(fd port custom-port)))
              '(to-us to-peer)))
 
 (test-end "integrity")

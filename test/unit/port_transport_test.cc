@@ -131,3 +131,141 @@ TEST_CASE("a socket port in non-blocking mode reports would-block instead of wai
   REQUIRE(pulled == pushed);
   scm_gc_unprotect_object(pair);
 }
+
+namespace {
+
+// A custom binary port whose read procedure serves `size` bytes of the
+// pattern 0, 1, 2, ... and logs each count it was asked for in `reads`
+// (most recent first), and whose write procedure logs each count in
+// `writes` and a copy of the bytes in `written`; it is `port-under-test`.
+SCM logging_port(size_t size) {
+  scm_c_define("source-size", scm_from_size_t(size));
+  return eval(
+      "(begin"
+      "  (use-modules (rnrs bytevectors) (rnrs io ports))"
+      "  (define reads '())"
+      "  (define writes '())"
+      "  (define written '())"
+      "  (define served 0)"
+      "  (define lent '())"
+      "  (define port-under-test (make-custom-binary-input/output-port \"logging\""
+      "    (lambda (bv start count)"
+      "      (set! reads (cons count reads))"
+      "      (set! lent (cons bv lent))"
+      "      (let ((n (min count (- source-size served))))"
+      "        (do ((i 0 (+ i 1))) ((= i n))"
+      "          (bytevector-u8-set! bv (+ start i) (modulo (+ served i) 256)))"
+      "        (set! served (+ served n))"
+      "        n))"
+      "    (lambda (bv start count)"
+      "      (set! writes (cons count writes))"
+      "      (let ((copy (make-bytevector count)))"
+      "        (bytevector-copy! bv start copy 0 count)"
+      "        (set! written (cons copy written)))"
+      "      count)"
+      "    #f #f #f))"
+      "  port-under-test)");
+}
+
+SCM logged(const char* name) { return scm_variable_ref(scm_c_lookup(name)); }
+
+bool holds_pattern(const unsigned char* bytes, size_t size, size_t from) {
+  for (size_t i = 0; i < size; ++i)
+    if (bytes[i] != static_cast<unsigned char>((from + i) % 256)) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("a pull from a port with nothing buffered reads its source once, for all GnuTLS asks",
+          "[port]") {
+  SCM port = logging_port(100000);
+  PortTransport t(port);
+  std::string buf(20000, '\0');
+  IoResult r = t.pull(buf.data(), buf.size());
+  REQUIRE(r.error == 0);
+  REQUIRE(r.count == 20000);
+  // Through the port's own 1 KiB buffer it would have taken 20 reads.
+  REQUIRE(scm_to_int(scm_length(logged("reads"))) == 1);
+  REQUIRE(scm_to_size_t(scm_car(logged("reads"))) == 20000);
+  REQUIRE(holds_pattern(reinterpret_cast<unsigned char*>(buf.data()), buf.size(), 0));
+}
+
+TEST_CASE("GnuTLS's buffer is never lent to the port's procedures", "[port]") {
+  SCM port = logging_port(100000);
+  PortTransport t(port);
+  std::string buf(20000, '\0');
+  REQUIRE(t.pull(buf.data(), buf.size()).count == 20000);
+  // A read procedure that kept its bytevector and wrote to it later must
+  // not reach memory GnuTLS owns.
+  eval("(for-each (lambda (bv) (bytevector-fill! bv 255)) lent)");
+  REQUIRE(holds_pattern(reinterpret_cast<unsigned char*>(buf.data()), buf.size(), 0));
+}
+
+TEST_CASE("bytes the port has buffered come before a read of its source", "[port]") {
+  SCM port = logging_port(100000);
+  // The program read a few bytes itself: the rest of a 1 KiB read stays
+  // in the port's buffer.
+  eval("(get-bytevector-n port-under-test 10)");
+  PortTransport t(port);
+  std::string buf(20000, '\0');
+  size_t got = 0;
+  while (got < buf.size()) {
+    IoResult r = t.pull(buf.data() + got, buf.size() - got);
+    REQUIRE(r.error == 0);
+    REQUIRE(r.count > 0);
+    got += static_cast<size_t>(r.count);
+  }
+  REQUIRE(holds_pattern(reinterpret_cast<unsigned char*>(buf.data()), buf.size(), 10));
+}
+
+TEST_CASE("a pull sees the end of a port's source", "[port]") {
+  PortTransport t(logging_port(0));
+  char buf[4096];
+  IoResult r = t.pull(buf, sizeof buf);
+  REQUIRE(r.error == 0);
+  REQUIRE(r.count == 0);
+}
+
+TEST_CASE("a read procedure that claims more than it was asked for is an error", "[port]") {
+  SCM port = eval(
+      "(make-custom-binary-input-port \"liar\""
+      "  (lambda (bv start count) (+ count 1)) #f #f #f)");
+  PortTransport t(port);
+  char buf[4096];
+  REQUIRE(t.pull(buf, sizeof buf).error == EIO);
+  REQUIRE(static_cast<bool>(t.take_exception()));
+}
+
+TEST_CASE("a push larger than the port's buffer reaches the port in one write", "[port]") {
+  SCM port = logging_port(0);
+  PortTransport t(port);
+  std::string data(20000, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i % 256);
+  giovec_t v[3] = {{data.data(), 5}, {data.data() + 5, 19000}, {data.data() + 19005, 995}};
+  IoResult r = t.push(v, 3);
+  REQUIRE(r.error == 0);
+  REQUIRE(r.count == 20000);
+  // Through the port's own 1 KiB buffer it would have taken 20 writes.
+  REQUIRE(scm_to_int(scm_length(logged("writes"))) == 1);
+  SCM bytes = scm_car(logged("written"));
+  REQUIRE(scm_c_bytevector_length(bytes) == 20000);
+  REQUIRE(holds_pattern(reinterpret_cast<unsigned char*>(SCM_BYTEVECTOR_CONTENTS(bytes)), 20000, 0));
+}
+
+TEST_CASE("a push larger than the transport's chunk arrives whole and in order", "[port]") {
+  SCM port = logging_port(0);
+  PortTransport t(port);
+  std::string data(200000, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i % 256);
+  giovec_t v = {data.data(), data.size()};
+  REQUIRE(t.push(&v, 1).count == 200000);
+  SCM whole = eval(
+      "(call-with-values open-bytevector-output-port"
+      "  (lambda (out get)"
+      "    (for-each (lambda (bv) (put-bytevector out bv)) (reverse written))"
+      "    (get)))");
+  REQUIRE(scm_c_bytevector_length(whole) == 200000);
+  REQUIRE(holds_pattern(reinterpret_cast<unsigned char*>(SCM_BYTEVECTOR_CONTENTS(whole)), 200000, 0));
+  REQUIRE(scm_to_int(scm_length(logged("writes"))) <= 4);
+}

@@ -1,0 +1,69 @@
+#include "io/port_buffers.hh"
+
+#include <cstdint>
+
+namespace gg::io {
+
+namespace {
+
+struct PortInternals {
+  SCM read_buffer;    // port -> read buffer
+  SCM write_buffer;   // port -> write buffer
+  SCM random_access;  // port -> boolean
+  SCM read;           // port -> the port type's read procedure
+};
+
+const PortInternals& internals() {
+  static const PortInternals procedures = {
+      scm_variable_ref(scm_c_public_lookup("ice-9 ports internal", "port-read-buffer")),
+      scm_variable_ref(scm_c_public_lookup("ice-9 ports internal", "port-write-buffer")),
+      scm_variable_ref(scm_c_public_lookup("ice-9 ports internal", "port-random-access?")),
+      scm_variable_ref(scm_c_public_lookup("ice-9 ports internal", "port-read")),
+  };
+  return procedures;
+}
+
+constexpr size_t kBytevectorField = 0, kCurField = 1, kEndField = 2, kHasEofField = 3;
+
+bool laid_out(SCM buffer) { return scm_is_vector(buffer) && scm_c_vector_length(buffer) > kHasEofField; }
+
+}  // namespace
+
+SCM port_read_buffer(SCM port) { return scm_call_1(internals().read_buffer, port); }
+SCM port_write_buffer(SCM port) { return scm_call_1(internals().write_buffer, port); }
+
+BufferedRange buffered_range(SCM buffer) {
+  if (!laid_out(buffer)) return {};
+  SCM cur = scm_c_vector_ref(buffer, kCurField);
+  SCM end = scm_c_vector_ref(buffer, kEndField);
+  if (!scm_is_unsigned_integer(cur, 0, SIZE_MAX) || !scm_is_unsigned_integer(end, 0, SIZE_MAX)) return {};
+  BufferedRange range{scm_to_size_t(cur), scm_to_size_t(end)};
+  return range.end > range.cur ? range : BufferedRange{};
+}
+
+SCM buffer_bytevector(SCM buffer) {
+  if (!laid_out(buffer)) return SCM_BOOL_F;
+  SCM bytes = scm_c_vector_ref(buffer, kBytevectorField);
+  return scm_is_bytevector(bytes) ? bytes : SCM_BOOL_F;
+}
+
+size_t buffer_capacity(SCM buffer) {
+  SCM bytes = buffer_bytevector(buffer);
+  return scm_is_false(bytes) ? 0 : SCM_BYTEVECTOR_LENGTH(bytes);
+}
+
+bool buffer_has_eof(SCM buffer) { return laid_out(buffer) && scm_is_true(scm_c_vector_ref(buffer, kHasEofField)); }
+
+void set_buffered_range(SCM buffer, BufferedRange range) {
+  scm_c_vector_set_x(buffer, kCurField, scm_from_size_t(range.cur));
+  scm_c_vector_set_x(buffer, kEndField, scm_from_size_t(range.end));
+}
+
+bool random_access_port(SCM port) { return scm_is_true(scm_call_1(internals().random_access, port)); }
+
+SCM read_port_source(SCM port, SCM bytevector, size_t start, size_t count) {
+  SCM read = scm_call_1(internals().read, port);
+  return scm_call_4(read, port, bytevector, scm_from_size_t(start), scm_from_size_t(count));
+}
+
+}  // namespace gg::io
