@@ -52,7 +52,9 @@ size_t buffer_capacity(SCM buffer) {
   return scm_is_false(bytes) ? 0 : SCM_BYTEVECTOR_LENGTH(bytes);
 }
 
-bool buffer_has_eof(SCM buffer) { return laid_out(buffer) && scm_is_true(scm_c_vector_ref(buffer, kHasEofField)); }
+bool buffer_has_eof(SCM buffer) {
+  return laid_out(buffer) && scm_is_true(scm_c_vector_ref(buffer, kHasEofField));
+}
 
 void set_buffered_range(SCM buffer, BufferedRange range) {
   scm_c_vector_set_x(buffer, kCurField, scm_from_size_t(range.cur));
