@@ -184,17 +184,15 @@ name (a symbol) to its file."
 
 (define compat-names
   ;; Names of the compatibility surface, to tell which of the symbols in
-  ;; an example are meant to be procedures of this module.
-  (let ((file (string-append source-root "/../shared/api/compat-3.7.exports")))
-    (if (file-exists? file)
-        (call-with-input-file file
-          (lambda (port)
-            (let loop ((names '()))
-              (match (read-line port)
-                ((? eof-object?) names)
-                (line (loop (cons (string->symbol (car (string-tokenize line)))
-                                  names)))))))
-        '())))
+  ;; an example are meant to be procedures of this module.  The list is
+  ;; kept with the tests; reading it fails loudly if it is missing.
+  (call-with-input-file (string-append source-root "/test/data/compat-3.7.exports")
+    (lambda (port)
+      (let loop ((names '()))
+        (match (read-line port)
+          ((? eof-object?) names)
+          (line (loop (cons (string->symbol (car (string-tokenize line)))
+                            names))))))))
 
 (define (symbols-of file)
   "Return every symbol that occurs in the Scheme code of FILE."
