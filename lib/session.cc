@@ -65,6 +65,66 @@ void run_signal_handlers(int fd, bool writing) {
   run_asyncs();
 }
 
+// What each phase allows.  The messages say why, as misuse is what brings
+// them: a post-handshake operation before the handshake, after it failed or
+// after bye.
+enum class Operation { handshake, post_handshake, send, receive, bye, alert };
+
+using Phase = Session::Phase;
+
+const char* const kNotHandshaken = "the handshake has not completed: call handshake first";
+const char* const kInProgress = "the handshake is in progress: call handshake until it completes";
+const char* const kFailed =
+    "the handshake of this session failed: it cannot be used again, make a new session";
+const char* const kByeCalled = "bye was called on this session";
+
+void check_phase(Phase phase, Operation op) {
+  switch (op) {
+    case Operation::handshake:
+      if (phase == Phase::failed) throw GnutlsError(GNUTLS_E_INVALID_REQUEST, kFailed);
+      if (phase == Phase::closing || phase == Phase::closed)
+        throw GnutlsError(GNUTLS_E_INVALID_REQUEST, kByeCalled);
+      return;
+    case Operation::post_handshake:
+    case Operation::send:
+    case Operation::receive:
+      if (phase == Phase::established) return;
+      if (phase == Phase::handshaking)
+        throw GnutlsError(op == Operation::post_handshake ? GNUTLS_E_INVALID_REQUEST
+                                                          : GNUTLS_E_UNAVAILABLE_DURING_HANDSHAKE,
+                          kInProgress);
+      if (phase == Phase::failed) throw GnutlsError(GNUTLS_E_INVALID_REQUEST, kFailed);
+      if (phase == Phase::fresh) throw GnutlsError(GNUTLS_E_INVALID_REQUEST, kNotHandshaken);
+      // After bye: Session::receive and Session::send decide.
+      if (op == Operation::post_handshake) throw GnutlsError(GNUTLS_E_INVALID_REQUEST, kByeCalled);
+      return;
+    case Operation::bye:
+      // A handshake in progress may be abandoned politely; one that failed
+      // already told the peer (Session::bye).
+      if (phase == Phase::fresh)
+        throw GnutlsError(GNUTLS_E_INVALID_REQUEST,
+                          "the handshake has not completed: there is no TLS session to close");
+      if (phase == Phase::closed)
+        throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "bye was already called on this session");
+      return;
+    case Operation::alert:
+      if (phase == Phase::handshaking || phase == Phase::established) return;
+      if (phase == Phase::fresh)
+        throw GnutlsError(GNUTLS_E_INVALID_REQUEST,
+                          "the handshake has not begun: there is no peer to alert yet");
+      if (phase == Phase::failed)
+        throw GnutlsError(GNUTLS_E_INVALID_REQUEST,
+                          "the handshake of this session failed: the peer was already told why");
+      throw GnutlsError(GNUTLS_E_INVALID_REQUEST, kByeCalled);
+  }
+}
+
+// Milliseconds left until `deadline`, at least 1 while it has not passed.
+unsigned milliseconds_until(std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return left.count() <= 0 ? 0u : static_cast<unsigned>(left.count());
+}
+
 }  // namespace
 
 Session::Session(unsigned init_flags) : flags_(init_flags) {
@@ -135,9 +195,11 @@ void Session::fail(int code) {
 // touches Scheme, so the call runs outside Guile mode: a thread blocked in
 // recv does not hold up garbage collection or other threads.  A signal that
 // interrupts it runs the program's handler, whose exception reaches the
-// caller; if the handler returns, the call goes on.
+// caller; if the handler returns, the call goes on.  The transport's
+// pending Scheme exception, if any, is left for the caller to throw.
+// Waits between attempts end at `deadline` with GNUTLS_E_TIMEDOUT.
 template <class Op>
-int Session::run(Op op_once) {
+int Session::run_attempts(Op op_once, std::optional<Clock::time_point> deadline) {
   require_transport();
   // GnuTLS reports a short read as GNUTLS_E_AGAIN even over a blocking
   // transport.  A blocking session waits for the rest (or the end of the
@@ -146,8 +208,14 @@ int Session::run(Op op_once) {
   auto op_whole = [&] {
     int result = op_once();
     while (result == GNUTLS_E_AGAIN && !nonblocking() && gnutls_record_get_direction(session_) == 0) {
-      int ready = transport_->wait_readable(GNUTLS_INDEFINITE_TIMEOUT);
+      unsigned wait = GNUTLS_INDEFINITE_TIMEOUT;
+      if (deadline) {
+        wait = milliseconds_until(*deadline);
+        if (wait == 0) return static_cast<int>(GNUTLS_E_TIMEDOUT);
+      }
+      int ready = transport_->wait_readable(wait);
       if (ready < 0 && errno == EINTR) return static_cast<int>(GNUTLS_E_INTERRUPTED);
+      if (ready == 0 && deadline) return static_cast<int>(GNUTLS_E_TIMEDOUT);
       if (ready <= 0) break;
       result = op_once();
     }
@@ -164,14 +232,43 @@ int Session::run(Op op_once) {
     if (r != GNUTLS_E_INTERRUPTED) break;
     run_signal_handlers(transport_->wait_fd(), gnutls_record_get_direction(session_) == 1);
   }
+  return r;
+}
+
+template <class Op>
+int Session::run(Op op) {
+  int r = run_attempts(op);
   // A Scheme exception outranks whatever GnuTLS made of the failed I/O.
   if (r < 0) throw_pending_exception();
   return r;
 }
 
+void Session::set_handshake_timeout(unsigned ms) {
+  gnutls_handshake_set_timeout(session_, ms);
+  handshake_timeout_ms_ = ms;
+}
+
 int Session::handshake() {
-  int r = run([this] { return gnutls_handshake(session_); });
-  if (r < 0 && gnutls_error_is_fatal(r)) tell_peer_why(r);
+  require_transport();
+  check_phase(phase_, Operation::handshake);
+  if (!handshake_in_progress_) {
+    // GnuTLS bounds the waits it does itself; the session's own waits (a
+    // short read over a blocking transport) end at the same deadline.
+    handshake_deadline_.reset();
+    if (handshake_timeout_ms_ > 0)
+      handshake_deadline_ = Clock::now() + std::chrono::milliseconds(handshake_timeout_ms_);
+    handshake_in_progress_ = true;
+    if (phase_ == Phase::fresh) phase_ = Phase::handshaking;
+  }
+  // A signal handler's exception leaves the handshake in progress, to be
+  // resumed by the next call.
+  int r = run_attempts([this] { return gnutls_handshake(session_); }, handshake_deadline_);
+  if (r == GNUTLS_E_SUCCESS || (r < 0 && gnutls_error_is_fatal(r))) {
+    handshake_in_progress_ = false;
+    phase_ = r == GNUTLS_E_SUCCESS ? Phase::established : Phase::failed;
+  }
+  if (r < 0) throw_pending_exception();
+  if (phase_ == Phase::failed) tell_peer_why(r);
   return r;
 }
 
@@ -179,18 +276,22 @@ int Session::handshake() {
 // handshake failure, ...), as gnutls-cli and gnutls-serv do, rather than
 // leaving it to find the connection gone.  Not when the transport itself
 // failed: there is no one to tell, and writing to a vanished peer through
-// a Scheme port could raise SIGPIPE.  The alert is a courtesy: if it
-// cannot be sent, the handshake's own error is what the caller sees.
+// a Scheme port could raise SIGPIPE; nor when the peer stalled until the
+// handshake timed out, as a write to a peer that does not read could wait
+// past the deadline.  The alert is a courtesy: if it cannot be sent, the
+// handshake's own error is what the caller sees.
 void Session::tell_peer_why(int handshake_error) {
   switch (handshake_error) {
     case GNUTLS_E_PUSH_ERROR:
     case GNUTLS_E_PULL_ERROR:
     case GNUTLS_E_PREMATURE_TERMINATION:
     case GNUTLS_E_FATAL_ALERT_RECEIVED:
+    case GNUTLS_E_TIMEDOUT:
       return;
     default:
       break;
   }
+  if (!can_send_alerts()) return;
   auto send_alert = [this, handshake_error] {
     int r = gnutls_alert_send_appropriate(session_, handshake_error);
     if (r == GNUTLS_E_INTERRUPTED) r = gnutls_alert_send_appropriate(session_, handshake_error);
@@ -204,10 +305,32 @@ void Session::tell_peer_why(int handshake_error) {
   }
 }
 
+// GnuTLS sends alerts in records of the session's protocol version, which
+// exists only once priorities are set (gnutls_alert_send crashes before).
+bool Session::can_send_alerts() const {
+  return transport_ && gnutls_protocol_get_version(session_) != GNUTLS_VERSION_UNKNOWN;
+}
+
 int Session::bye(gnutls_close_request_t how) {
-  if (bye_sent_) throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "bye was already called on this session");
-  int r = run([this, how] { return gnutls_bye(session_, how); });
-  if (r == GNUTLS_E_SUCCESS) bye_sent_ = true;
+  require_transport();
+  check_phase(phase_, Operation::bye);
+  if (phase_ == Phase::failed) {
+    // The failed handshake ended the TLS session (with an alert, where one
+    // could be sent): there is nothing left to close, and a cleanup that
+    // calls bye whatever happened must not raise.
+    bye_sent_ = true;
+    phase_ = Phase::closed;
+    return GNUTLS_E_SUCCESS;
+  }
+  if (!can_send_alerts())
+    throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "the session has no priorities: nothing to close");
+  if (phase_ != Phase::closing) bye_how_ = how;
+  phase_ = Phase::closing;
+  int r = run([this] { return gnutls_bye(session_, bye_how_); });
+  if (r == GNUTLS_E_SUCCESS) {
+    bye_sent_ = true;
+    phase_ = Phase::closed;
+  }
   return r;
 }
 
@@ -215,6 +338,11 @@ int Session::receive(void* buffer, size_t size) {
   // The end of the stream stays the end: GnuTLS itself would call the
   // session invalid after a premature termination.
   if (at_end_) return 0;
+  require_transport();
+  check_phase(phase_, Operation::receive);
+  if (phase_ == Phase::closed && bye_how_ == GNUTLS_SHUT_RDWR) return 0;  // bye read the peer's close_notify
+  if (phase_ == Phase::closing && bye_how_ == GNUTLS_SHUT_RDWR)
+    throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "bye is waiting for the peer's close_notify: call bye again");
   OneAtATime one_receiver(receiving_, "another thread is receiving on this session");
   int r = run([this, buffer, size] { return static_cast<int>(gnutls_record_recv(session_, buffer, size)); });
   if (r == GNUTLS_E_PREMATURE_TERMINATION) r = 0;  // a peer gone without close_notify
@@ -223,18 +351,31 @@ int Session::receive(void* buffer, size_t size) {
 }
 
 int Session::send(const void* data, size_t size) {
-  if (bye_sent_)
+  if (bye_sent_ || phase_ == Phase::closing)
     throw GnutlsError(GNUTLS_E_INVALID_SESSION, "cannot send: bye was called on this session");
+  require_transport();
+  check_phase(phase_, Operation::send);
   OneAtATime one_sender(sending_, "another thread is sending on this session");
   return run([this, data, size] { return static_cast<int>(gnutls_record_send(session_, data, size)); });
 }
 
 int Session::rehandshake() {
+  require_transport();
+  check_phase(phase_, Operation::post_handshake);
   return run([this] { return gnutls_rehandshake(session_); });
 }
 
 int Session::reauthenticate() {
+  require_transport();
+  check_phase(phase_, Operation::post_handshake);
   return run([this] { return gnutls_reauth(session_, 0); });
+}
+
+int Session::send_alert(gnutls_alert_level_t level, gnutls_alert_description_t description) {
+  require_transport();
+  check_phase(phase_, Operation::alert);
+  if (!can_send_alerts()) throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "the session has no priorities");
+  return run([this, level, description] { return gnutls_alert_send(session_, level, description); });
 }
 
 }  // namespace gg

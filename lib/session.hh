@@ -9,8 +9,10 @@
 #include <libguile.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace gg {
@@ -46,12 +48,31 @@ class Session {
   int send(const void* data, size_t size);
   int rehandshake();
   int reauthenticate();
+  int send_alert(gnutls_alert_level_t level, gnutls_alert_description_t description);
+
+  // Bound every later handshake (the first and any re-handshake) to `ms`
+  // milliseconds in all, 0 for no limit; GNUTLS_E_TIMEDOUT when it expires.
+  void set_handshake_timeout(unsigned ms);
 
   // Throw the error for GnuTLS result `code` (< 0): the transport's pending
   // Scheme exception if there is one, else GnutlsError.
   [[noreturn]] void fail(int code);
 
   bool bye_sent() const { return bye_sent_; }
+
+  // Where the session is in its life.  Each operation checks the phase
+  // first (check_phase): GnuTLS itself crashes on some operations in the
+  // wrong phase (a post-handshake operation before any handshake, an alert
+  // before priorities are set).
+  enum class Phase {
+    fresh,        // no handshake attempted yet
+    handshaking,  // the first handshake has begun and not ended
+    established,  // a handshake completed (a re-handshake may be under way)
+    failed,       // a handshake failed: the session cannot be used again
+    closing,      // bye has begun and would block
+    closed,       // bye completed
+  };
+  Phase phase() const { return phase_; }
 
   // The collector is about to destroy the session: its record port goes
   // with it (each refers to the other), and is closed now, while the
@@ -78,6 +99,10 @@ class Session {
   void throw_pending_exception();
   void throw_away_pending_exception();
   void tell_peer_why(int handshake_error);
+  bool can_send_alerts() const;
+  using Clock = std::chrono::steady_clock;
+  template <class Op>
+  int run_attempts(Op op, std::optional<Clock::time_point> deadline = std::nullopt);
   template <class Op>
   int run(Op op);
 
@@ -86,7 +111,12 @@ class Session {
   std::unique_ptr<io::Transport> transport_;
   std::map<gnutls_credentials_type_t, std::shared_ptr<void>> credentials_;
   bool bye_sent_ = false;
-  bool at_end_ = false;  // the peer closed (with or without close_notify)
+  Phase phase_ = Phase::fresh;
+  gnutls_close_request_t bye_how_ = GNUTLS_SHUT_RDWR;
+  bool handshake_in_progress_ = false;  // the first or a re-handshake
+  unsigned handshake_timeout_ms_ = 0;   // 0: no limit
+  std::optional<Clock::time_point> handshake_deadline_;
+  bool at_end_ = false;                 // the peer closed (with or without close_notify)
   std::atomic<bool> sending_{false};    // a thread is in send()
   std::atomic<bool> receiving_{false};  // a thread is in receive()
 };

@@ -125,9 +125,34 @@ GG_PROCEDURE(alert_send, "alert-send", 3, 0, 0, (SCM session, SCM level, SCM ale
     Session& s = session_argument(session, 1);
     auto l = static_cast<gnutls_alert_level_t>(enumerate_value(EnumKind::alert_level, level, 2));
     auto d = static_cast<gnutls_alert_description_t>(enumerate_value(EnumKind::alert_description, alert, 3));
-    if (s.transport() == nullptr) s.fail(GNUTLS_E_INVALID_REQUEST);
-    int r = gnutls_alert_send(s.get(), l, d);
+    int r = s.send_alert(l, d);
     if (r < 0) s.fail(r);
+    return SCM_UNSPECIFIED;
+  });
+}
+
+GG_PROCEDURE(set_session_handshake_timeout_x, "set-session-handshake-timeout!", 2, 0, 0,
+             (SCM session, SCM ms),
+             "Bound the handshakes of @var{session} (the first and any later "
+             "one) to @var{ms} milliseconds each, a non-negative exact integer; "
+             "@code{#f} or 0 means no limit, the default.  A handshake that has "
+             "not completed in time raises @code{error/timedout}, and the session "
+             "cannot be used again.  Over a blocking transport the bound holds "
+             "however the peer behaves, silent or slow; a transport port without "
+             "a file descriptor is read by its own procedures, which the bound "
+             "cannot interrupt.  Over a non-blocking transport the deadline is "
+             "checked each time the handshake is attempted: when @code{handshake} "
+             "raises @code{error/again} (no suspendable ports), the program's "
+             "next call after the deadline raises @code{error/timedout}, so it "
+             "should wait for the transport no longer than the time left.  Under "
+             "suspendable ports, @code{handshake} waits through the current "
+             "read and write waiters, which return only when the transport is "
+             "ready: a peer that sends nothing at all keeps such a handshake "
+             "waiting, so bound it with the scheduler's own timers.") {
+  return guarded("set-session-handshake-timeout!", [&] {
+    Session& s = session_argument(session, 1);
+    unsigned limit = scm_is_false(ms) ? 0u : static_cast<unsigned>(integer_argument(ms, 2, 0, INT_MAX));
+    s.set_handshake_timeout(limit);
     return SCM_UNSPECIFIED;
   });
 }
