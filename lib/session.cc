@@ -238,6 +238,7 @@ int Session::run_attempts(Op op_once, std::optional<Clock::time_point> deadline)
 template <class Op>
 int Session::run(Op op) {
   int r = run_attempts(op);
+  note_alert(r);
   // A Scheme exception outranks whatever GnuTLS made of the failed I/O.
   if (r < 0) throw_pending_exception();
   return r;
@@ -263,6 +264,8 @@ int Session::handshake() {
   // A signal handler's exception leaves the handshake in progress, to be
   // resumed by the next call.
   int r = run_attempts([this] { return gnutls_handshake(session_); }, handshake_deadline_);
+  note_alert(r);
+  if (r == GNUTLS_E_SUCCESS) negotiated_ = true;
   if (r == GNUTLS_E_SUCCESS || (r < 0 && gnutls_error_is_fatal(r))) {
     handshake_in_progress_ = false;
     phase_ = r == GNUTLS_E_SUCCESS ? Phase::established : Phase::failed;
@@ -311,6 +314,11 @@ bool Session::can_send_alerts() const {
   return transport_ && gnutls_protocol_get_version(session_) != GNUTLS_VERSION_UNKNOWN;
 }
 
+void Session::note_alert(int result) {
+  if (result == GNUTLS_E_WARNING_ALERT_RECEIVED || result == GNUTLS_E_FATAL_ALERT_RECEIVED)
+    alert_received_ = true;
+}
+
 int Session::bye(gnutls_close_request_t how) {
   require_transport();
   check_phase(phase_, Operation::bye);
@@ -330,6 +338,7 @@ int Session::bye(gnutls_close_request_t how) {
   if (r == GNUTLS_E_SUCCESS) {
     bye_sent_ = true;
     phase_ = Phase::closed;
+    if (bye_how_ == GNUTLS_SHUT_RDWR) alert_received_ = true;  // the peer's close_notify
   }
   return r;
 }
@@ -345,6 +354,7 @@ int Session::receive(void* buffer, size_t size) {
     throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "bye is waiting for the peer's close_notify: call bye again");
   OneAtATime one_receiver(receiving_, "another thread is receiving on this session");
   int r = run([this, buffer, size] { return static_cast<int>(gnutls_record_recv(session_, buffer, size)); });
+  if (r == 0 && size > 0) alert_received_ = true;  // close_notify
   if (r == GNUTLS_E_PREMATURE_TERMINATION) r = 0;  // a peer gone without close_notify
   if (r == 0 && size > 0) at_end_ = true;
   return r;

@@ -73,6 +73,10 @@ class Session {
     closed,       // bye completed
   };
   Phase phase() const { return phase_; }
+  // A handshake completed once: what was negotiated can be asked for.
+  bool negotiated() const { return negotiated_; }
+  // The peer sent an alert (close_notify included): alert-get has an answer.
+  bool alert_received() const { return alert_received_; }
 
   // The collector is about to destroy the session: its record port goes
   // with it (each refers to the other), and is closed now, while the
@@ -100,6 +104,7 @@ class Session {
   void throw_away_pending_exception();
   void tell_peer_why(int handshake_error);
   bool can_send_alerts() const;
+  void note_alert(int result);
   using Clock = std::chrono::steady_clock;
   template <class Op>
   int run_attempts(Op op, std::optional<Clock::time_point> deadline = std::nullopt);
@@ -113,6 +118,8 @@ class Session {
   bool bye_sent_ = false;
   Phase phase_ = Phase::fresh;
   gnutls_close_request_t bye_how_ = GNUTLS_SHUT_RDWR;
+  bool negotiated_ = false;
+  bool alert_received_ = false;
   bool handshake_in_progress_ = false;  // the first or a re-handshake
   unsigned handshake_timeout_ms_ = 0;   // 0: no limit
   std::optional<Clock::time_point> handshake_deadline_;

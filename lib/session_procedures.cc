@@ -41,9 +41,17 @@ SCM resumable_session_call(const char* who, SCM obj, Op op) {
   });
 }
 
+// What a handshake negotiated, which GnuTLS answers with defaults (or
+// the priorities' highest version) before any handshake completed.
 template <class Getter>
 SCM session_enumerate(const char* who, SCM obj, EnumKind kind, Getter getter) {
-  return guarded(who, [&] { return enumerate(kind, static_cast<int>(getter(session_argument(obj, 1).get()))); });
+  return guarded(who, [&] {
+    Session& s = session_argument(obj, 1);
+    if (!s.negotiated())
+      throw GnutlsError(GNUTLS_E_INVALID_REQUEST,
+                        "the handshake has not completed: nothing was negotiated yet");
+    return enumerate(kind, static_cast<int>(getter(s.get())));
+  });
 }
 
 }  // namespace
@@ -60,8 +68,7 @@ GG_PROCEDURE(make_session, "make-session", 1, 0, 1, (SCM end, SCM flags),
   });
 }
 
-GG_PROCEDURE(session_p, "session?", 1, 0, 0, (SCM obj),
-             "Return true if @var{obj} is a session.") {
+GG_PROCEDURE(session_p, "session?", 1, 0, 0, (SCM obj), "Return true if @var{obj} is a session.") {
   return scm_from_bool(Foreign<Session>::is(obj));
 }
 
@@ -114,8 +121,15 @@ GG_PROCEDURE(record_get_direction, "record-get-direction", 1, 0, 0, (SCM session
 
 GG_PROCEDURE(alert_get, "alert-get", 1, 0, 0, (SCM session),
              "Return the last alert received by @var{session}, an "
-             "@code{alert-description/} value.") {
-  return session_enumerate("alert-get", session, EnumKind::alert_description, gnutls_alert_get);
+             "@code{alert-description/} value; @code{error/invalid-request} if "
+             "the peer has sent none.") {
+  return guarded("alert-get", [&] {
+    Session& s = session_argument(session, 1);
+    // GnuTLS answers close_notify when no alert came.
+    if (!s.alert_received())
+      throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "no alert was received on this session");
+    return enumerate(EnumKind::alert_description, static_cast<int>(gnutls_alert_get(s.get())));
+  });
 }
 
 GG_PROCEDURE(alert_send, "alert-send", 3, 0, 0, (SCM session, SCM level, SCM alert),
@@ -171,8 +185,8 @@ GG_PROCEDURE(set_session_priorities_x, "set-session-priorities!", 2, 0, 0, (SCM 
       long offset = error_position - text.c_str();
       std::string rest = error_position;
       throw GnutlsError(r, [offset, rest] {
-        std::string message = "invalid priority string at offset " + std::to_string(offset) +
-                              ": \"" + rest + "\"";
+        std::string message =
+            "invalid priority string at offset " + std::to_string(offset) + ": \"" + rest + "\"";
         return scm_list_2(scm_from_long(offset), scm_from_utf8_string(message.c_str()));
       });
     }
@@ -241,22 +255,26 @@ GG_PROCEDURE(set_session_transport_port_x, "set-session-transport-port!", 2, 0, 
 }
 
 GG_PROCEDURE(session_cipher, "session-cipher", 1, 0, 0, (SCM session),
-             "Return the cipher of @var{session}, a @code{cipher/} value.") {
+             "Return the cipher of @var{session}, a @code{cipher/} value.  Raise "
+             "@code{error/invalid-request} before a handshake completed.") {
   return session_enumerate("session-cipher", session, EnumKind::cipher, gnutls_cipher_get);
 }
 
 GG_PROCEDURE(session_kx, "session-kx", 1, 0, 0, (SCM session),
-             "Return the key exchange algorithm of @var{session}, a @code{kx/} value.") {
+             "Return the key exchange algorithm of @var{session}, a @code{kx/} value.  Raise "
+             "@code{error/invalid-request} before a handshake completed.") {
   return session_enumerate("session-kx", session, EnumKind::kx, gnutls_kx_get);
 }
 
 GG_PROCEDURE(session_mac, "session-mac", 1, 0, 0, (SCM session),
-             "Return the MAC algorithm of @var{session}, a @code{mac/} value.") {
+             "Return the MAC algorithm of @var{session}, a @code{mac/} value.  Raise "
+             "@code{error/invalid-request} before a handshake completed.") {
   return session_enumerate("session-mac", session, EnumKind::mac, gnutls_mac_get);
 }
 
 GG_PROCEDURE(session_protocol, "session-protocol", 1, 0, 0, (SCM session),
-             "Return the protocol version of @var{session}, a @code{protocol/} value.") {
+             "Return the protocol version of @var{session}, a @code{protocol/} value.  Raise "
+             "@code{error/invalid-request} before a handshake completed.") {
   return session_enumerate("session-protocol", session, EnumKind::protocol, gnutls_protocol_get_version);
 }
 
@@ -270,28 +288,29 @@ GG_PROCEDURE(session_compression_method, "session-compression-method", 1, 0, 0, 
 }
 
 GG_PROCEDURE(session_certificate_type, "session-certificate-type", 1, 0, 0, (SCM session),
-             "Return the certificate type of @var{session}, a @code{certificate-type/} value.") {
+             "Return the certificate type of @var{session}, a @code{certificate-type/} value.  Raise "
+             "@code{error/invalid-request} before a handshake completed.") {
   return session_enumerate("session-certificate-type", session, EnumKind::certificate_type,
                            gnutls_certificate_type_get);
 }
 
 GG_PROCEDURE(session_authentication_type, "session-authentication-type", 1, 0, 0, (SCM session),
-             "Return the authentication type of @var{session}, a @code{credentials/} value.") {
-  return session_enumerate("session-authentication-type", session, EnumKind::credentials, gnutls_auth_get_type);
+             "Return the authentication type of @var{session}, a @code{credentials/} value.  Raise "
+             "@code{error/invalid-request} before a handshake completed.") {
+  return session_enumerate("session-authentication-type", session, EnumKind::credentials,
+                           gnutls_auth_get_type);
 }
 
-GG_PROCEDURE(session_server_authentication_type, "session-server-authentication-type", 1, 0, 0,
-             (SCM session),
+GG_PROCEDURE(session_server_authentication_type, "session-server-authentication-type", 1, 0, 0, (SCM session),
              "Return the server's authentication type in @var{session}, a "
-             "@code{credentials/} value.") {
+             "@code{credentials/} value.  Raise @code{error/invalid-request} before a handshake completed.") {
   return session_enumerate("session-server-authentication-type", session, EnumKind::credentials,
                            gnutls_auth_server_get_type);
 }
 
-GG_PROCEDURE(session_client_authentication_type, "session-client-authentication-type", 1, 0, 0,
-             (SCM session),
+GG_PROCEDURE(session_client_authentication_type, "session-client-authentication-type", 1, 0, 0, (SCM session),
              "Return the client's authentication type in @var{session}, a "
-             "@code{credentials/} value.") {
+             "@code{credentials/} value.  Raise @code{error/invalid-request} before a handshake completed.") {
   return session_enumerate("session-client-authentication-type", session, EnumKind::credentials,
                            gnutls_auth_client_get_type);
 }

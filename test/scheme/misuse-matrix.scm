@@ -11,6 +11,11 @@
 ;;; must return or raise an exception whose key is one of
 ;;; `allowed-error-keys'; a crash (signal), a hang (alarm) or another key
 ;;; is a failure naming the procedure and the call.
+;;;
+;;; Then every procedure that takes a session is called on sessions in
+;;; each state of their life (see "Session states" below), client and
+;;; server, TLS 1.2 and TLS 1.3: one child per state, a fresh session per
+;;; call.
 
 (use-modules (srfi srfi-1)
              (srfi srfi-9)
@@ -18,9 +23,11 @@
              (ice-9 match)
              (ice-9 rdelim)
              (ice-9 binary-ports)
+             (ice-9 threads)
              ((oop goops) #:select (class-of))
              (rnrs bytevectors)
              (test-support)
+             (session-kinds)
              (gnutls))
 
 (define allowed-error-keys
@@ -237,27 +244,6 @@ the module exports, found by class."
                       (equal? (procedure-minimum-arity value) '(0 0 #f))
                       (cons name value))))
               (exported-values)))
-
-(define test-certificate-pem
-  "-----BEGIN CERTIFICATE-----
-MIIBdjCCARygAwIBAgIUTUOX5tNKxUyTaOoR7bNlbUhykzYwCgYIKoZIzj0EAwIw
-DzENMAsGA1UEAxMEdGVzdDAgFw0yNjExMjMyMzAzMThaGA8yMTI2MTAzMDIzMDMx
-OFowDzENMAsGA1UEAxMEdGVzdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABF1+
-PsgHH4S0vfFpS0y9OAvpM/eQ71xpZvHx6bmOFQoPKQI4t7DBiaV4IYc1f6HTwPcx
-jrSpgvfu/8+bA4VqhsujVDBSMAwGA1UdEwEB/wQCMAAwEwYDVR0lBAwwCgYIKwYB
-BQUHAwEwDgYDVR0PAQH/BAQDAgeAMB0GA1UdDgQWBBR69JjE7XtGXIk6mc0zL2JG
-qZwxYDAKBggqhkjOPQQDAgNIADBFAiEAhNhgq3Q9O6iD8jQhD9dQZr/v01m0pKq2
-SjhJchCt+U8CIDW+7aPqDB2zg/bkddrGtLptUF5VWxufnNK3NM5GcYSy
------END CERTIFICATE-----
-")
-
-(define test-key-pem
-  "-----BEGIN EC PRIVATE KEY-----
-MHgCAQEEIQDlR9orqIxemmbAR1ZGZeqjiksO4BvutdldHKSWgbT9faAKBggqhkjO
-PQMBB6FEA0IABF1+PsgHH4S0vfFpS0y9OAvpM/eQ71xpZvHx6bmOFQoPKQI4t7DB
-iaV4IYc1f6HTwPcxjrSpgvfu/8+bA4Vqhss=
------END EC PRIVATE KEY-----
-")
 
 (define (imported-pool)
   "An X.509 certificate and private key, when the module can import them,
@@ -488,6 +474,323 @@ RECORDS are the child's reports, in order."
                  (reverse problems))
        (values (null? problems) (length done))))))
 
+;;;
+;;; Session states.  Every procedure that takes a session is called on
+;;; fresh sessions brought into each state; peers are threads of the child
+;;; over socketpairs, so that a state with a live peer costs no fork.
+;;;
+
+(define session-calls
+  ;; How each procedure taking a session is called on one.  The test below
+  ;; checks this list against the module's exports.
+  `((%bye . ,(lambda (s) (%bye s close-request/rdwr)))
+    (%handshake . ,%handshake)
+    (%reauthenticate . ,%reauthenticate)
+    (%rehandshake . ,%rehandshake)
+    (alert-get . ,alert-get)
+    (alert-send . ,(lambda (s) (alert-send s alert-level/warning
+                                           alert-description/user-canceled)))
+    (bye . ,(lambda (s) (bye s close-request/rdwr)))
+    (handshake . ,handshake)
+    (peer-certificate-status . ,peer-certificate-status)
+    (reauthenticate . ,reauthenticate)
+    (record-get-direction . ,record-get-direction)
+    (record-receive! . ,(lambda (s) (record-receive! s (make-bytevector 64))))
+    (record-send . ,(lambda (s) (record-send s #vu8(1 2 3))))
+    (rehandshake . ,rehandshake)
+    (server-session-psk-username . ,server-session-psk-username)
+    (server-session-srp-username . ,server-session-srp-username)
+    (session-authentication-type . ,session-authentication-type)
+    (session-certificate-type . ,session-certificate-type)
+    (session-cipher . ,session-cipher)
+    (session-client-authentication-type . ,session-client-authentication-type)
+    (session-compression-method . ,session-compression-method)
+    (session-kx . ,session-kx)
+    (session-mac . ,session-mac)
+    (session-our-certificate-chain . ,session-our-certificate-chain)
+    (session-peer-certificate-chain . ,session-peer-certificate-chain)
+    (session-protocol . ,session-protocol)
+    (session-record-port . ,session-record-port)
+    (session-server-authentication-type . ,session-server-authentication-type)
+    (set-server-session-certificate-request!
+     . ,(lambda (s) (set-server-session-certificate-request! s certificate-request/request)))
+    (set-session-credentials!
+     . ,(lambda (s) (set-session-credentials! s (make-certificate-credentials))))
+    (set-session-default-priority! . ,set-session-default-priority!)
+    (set-session-dh-prime-bits! . ,(lambda (s) (set-session-dh-prime-bits! s 1024)))
+    (set-session-handshake-timeout! . ,(lambda (s) (set-session-handshake-timeout! s 100)))
+    (set-session-peer-verification!
+     . ,(lambda (s) (set-session-peer-verification! s "example.org")))
+    (set-session-priorities! . ,(lambda (s) (set-session-priorities! s "NORMAL")))
+    (set-session-server-name!
+     . ,(lambda (s) (set-session-server-name! s server-name-type/dns "example.org")))
+    (set-session-transport-fd!
+     . ,(lambda (s) (set-session-transport-fd! s (fileno (dead-peer-socket-port)))))
+    (set-session-transport-port!
+     . ,(lambda (s) (set-session-transport-port! s (dead-peer-socket-port))))
+    ;; The record port's operations, and its close procedure.
+    (set-session-record-port-close!
+     . ,(lambda (s) (set-session-record-port-close! (session-record-port s) (const #f))))
+    ,@(filter-map (lambda (name) (assq name pseudo-procedures))
+                  '(%record-port-read %record-port-write %record-port-close
+                    %record-port-char-ready))))
+
+(define (session-taking-exports)
+  "The exported procedures whose first argument is a session: an unknown
+object there is a wrong-type-arg in position 1, a session is not."
+  (define (position-1-error? thunk)
+    (catch #t
+      (lambda () (thunk) #f)
+      (lambda (key . args)
+        (eqv? 1 (error-position key args)))))
+  (filter-map
+   (match-lambda
+     ((name . value)
+      (and (procedure? value)
+           (let ((required (car (procedure-minimum-arity value))))
+             (and (> required 0)
+                  (position-1-error?
+                   (lambda () (apply value (make-opaque) (make-list (- required 1) #f))))
+                  (not (position-1-error?
+                        (lambda ()
+                          (apply value (make-session connection-end/client)
+                                 (make-list (- required 1) #f)))))
+                  name)))))
+   (exported-values)))
+
+(define (opposite end)
+  (if (eq? end connection-end/server) connection-end/client connection-end/server))
+
+(define (start-peer socket proc)
+  "Run (PROC SOCKET) in a thread; it closes SOCKET when done."
+  (call-with-new-thread
+   (lambda ()
+     (catch #t (lambda () (proc socket)) (const #f))
+     (close-port socket))))
+
+(define (peer-session end priorities socket)
+  (make-kind-session (opposite end) priorities #:fd (fileno socket)))
+
+(define (wrong-credentials end priorities)
+  "Credentials of the kind PRIORITIES want, made for the other end."
+  (if (string-contains priorities "TLS1.3")
+      (let ((credentials (make-certificate-credentials)))
+        (when (eq? end connection-end/client)  ; a server's, with its key
+          (set-certificate-credentials-x509-key-data!
+           credentials (string->utf8 test-certificate-pem)
+           (string->utf8 test-key-pem) x509-certificate-format/pem))
+        credentials)
+      (if (eq? end connection-end/server)
+          (make-anonymous-client-credentials)
+          (make-anonymous-server-credentials))))
+
+(define (build-state state end priorities)
+  "Return a session of END in STATE and a thunk that releases what it
+uses.  Waits are bounded: a live peer is silent only where the session
+cannot block (non-blocking, or a handshake timeout)."
+  (define pair (socketpair PF_UNIX SOCK_STREAM 0))
+  (define ours (car pair))
+  (define theirs (cdr pair))
+  (define peer #f)
+  (define (release)
+    (when peer (join-thread peer (+ (current-time) 5)))
+    (close-port ours)
+    (when (and theirs (not peer)) (close-port theirs)))
+  (define (session . setup)
+    (let ((s (make-session end)))
+      (for-each (lambda (proc) (proc s)) setup)
+      s))
+  (define (kind s) (set-session-priorities! s priorities)
+    (set-session-credentials! s (credentials-for end priorities)))
+  (define (fd s) (set-session-transport-fd! s (fileno ours)))
+  (define (hang-up) (close-port theirs) (set! theirs #f))
+  (define (with-peer proc) (set! peer (start-peer theirs proc)))
+  (let ((s (match state
+             ('no-priorities
+              (hang-up)
+              (session (lambda (s) (set-session-credentials!
+                                    s (credentials-for end priorities)))
+                       fd))
+             ('no-credentials
+              (hang-up)
+              (session (lambda (s) (set-session-priorities! s priorities)) fd))
+             ('wrong-credentials
+              (hang-up)
+              (session (lambda (s)
+                         (set-session-priorities! s priorities)
+                         (set-session-credentials! s (wrong-credentials end priorities)))
+                       fd))
+             ('fd-of-closed-socket
+              (let ((s (session kind fd)))
+                (hang-up)
+                (close-port ours)
+                (set! ours (open-input-file "/dev/null")) ; for release
+                s))
+             ('closed-transport-port
+              (let ((s (session kind (lambda (s) (set-session-transport-port! s ours)))))
+                (close-port ours)
+                s))
+             ('port-to-closed-socket
+              (hang-up)
+              (session kind (lambda (s) (set-session-transport-port! s ours))))
+             ('never-handshook
+              ;; A live peer that sends nothing; the handshake is bounded.
+              (session (lambda (s)
+                         (set-session-priorities!
+                          s (if (string-contains priorities "TLS1.3") "NORMAL" priorities))
+                         (set-session-credentials!
+                          s (credentials-for end priorities))
+                         (set-session-handshake-timeout! s 100))
+                       fd))
+             ('handshake-in-progress
+              (fcntl ours F_SETFL (logior O_NONBLOCK (fcntl ours F_GETFL)))
+              (let ((s (session kind fd)))
+                (%handshake s)
+                s))
+             ('handshake-failed
+              (put-bytevector theirs (string->utf8 "GET / HTTP/1.0\r\n\r\n"))
+              (hang-up)
+              (let ((s (session kind fd)))
+                (catch 'gnutls-error (lambda () (handshake s)) (const #f))
+                s))
+             ('established
+              ;; The peer sends a byte, closes its side and goes: every
+              ;; call that reads ends.
+              (with-peer (lambda (socket)
+                           (let ((p (peer-session end priorities socket)))
+                             (handshake p)
+                             (record-send p #vu8(120))
+                             (bye p close-request/wr))))
+              (let ((s (session kind fd)))
+                (handshake s)
+                s))
+             ('after-bye
+              (with-peer (lambda (socket)
+                           (let ((p (peer-session end priorities socket)))
+                             (handshake p)
+                             (bye p close-request/rdwr))))
+              (let ((s (session kind fd)))
+                (handshake s)
+                (bye s close-request/rdwr)
+                s)))))
+    (values s release)))
+
+(define session-states
+  '(no-priorities no-credentials wrong-credentials fd-of-closed-socket
+    closed-transport-port port-to-closed-socket never-handshook
+    handshake-in-progress handshake-failed established after-bye))
+
+(define post-handshake-calls
+  ;; Must raise in every state before an established session...
+  '(rehandshake reauthenticate %rehandshake %reauthenticate record-send
+    record-receive! alert-send %record-port-read %record-port-write))
+
+(define after-bye-refused
+  ;; ... and these after bye (reading then gives the end of the stream).
+  '(rehandshake reauthenticate %rehandshake %reauthenticate record-send
+    alert-send bye %bye handshake %handshake %record-port-write))
+
+(define state-call-timeout
+  ;; Seconds one call in a state may take, its state's setup included.
+  5)
+
+(define (run-state-in-child state end priorities)
+  "Call every procedure of `session-calls' on a fresh session in STATE,
+in a child; return (STATUS . RECORDS) as `run-in-child' does."
+  (match (pipe)
+    ((from-child . to-parent)
+     (flush-all-ports)
+     (let ((pid (primitive-fork)))
+       (if (zero? pid)
+           (begin
+             (close-port from-child)
+             (open-null-on 0)
+             (open-null-on 1)
+             (alarm child-timeout)
+             (sigaction SIGPIPE SIG_IGN)
+             (catch #t
+               (lambda ()
+                 (for-each
+                  (match-lambda
+                    ((name . call)
+                     ;; A hung call ends the child soon, naming itself.
+                     (alarm state-call-timeout)
+                     (write (list 'start name #f) to-parent)
+                     (newline to-parent)
+                     (force-output to-parent)
+                     (call-with-values (lambda () (build-state state end priorities))
+                       (lambda (session release)
+                         (let ((outcome (call-outcome call (list session))))
+                           (release)
+                           (write (list 'done name outcome) to-parent)
+                           (newline to-parent)
+                           (force-output to-parent))))))
+                  session-calls)
+                 (primitive-exit 0))
+               (lambda (key . args)
+                 (write (list 'child-error key
+                              (with-output-to-string (lambda () (write args))))
+                        to-parent)
+                 (newline to-parent)
+                 (force-output to-parent)
+                 (primitive-exit 2))))
+           (begin
+             (close-port to-parent)
+             (let loop ((records '()))
+               (let ((record (read from-child)))
+                 (if (eof-object? record)
+                     (begin
+                       (close-port from-child)
+                       (cons (cdr (waitpid pid)) (reverse records)))
+                     (loop (cons record records)))))))))))
+
+(define (state-problems state end priorities)
+  "The problems found calling every session procedure in STATE, as
+strings naming the procedure and the state: the empty list if none."
+  (define label (format #f "~a, ~a, ~a" state
+                        (if (eq? end connection-end/server) "server" "client")
+                        priorities))
+  (match (run-state-in-child state end priorities)
+    ((status . records)
+     (let ((problems '()))
+       (define (problem! . message)
+         (set! problems (cons (apply format #f message) problems)))
+       (unless (eqv? 0 (status:exit-val status))
+         (let ((last (find (match-lambda (('start . _) #t) (_ #f)) (reverse records))))
+           (problem! "~a: ~a (~a)"
+                     (match last (('start name _) name) (_ "setting up"))
+                     (cond ((status:term-sig status)
+                            => (lambda (signal)
+                                 (if (= signal SIGALRM)
+                                     "hung (alarm)"
+                                     (format #f "killed by signal ~a" signal))))
+                           (else (format #f "child exited ~a" (status:exit-val status))))
+                     label))
+         (for-each (match-lambda
+                     (('child-error . details) (problem! "~s (~a)" details label))
+                     (_ #f))
+                   records))
+       (for-each
+        (match-lambda
+          (('done name ('raise key position internal?))
+           (hash-set! key-counts key (+ 1 (hash-ref key-counts key 0)))
+           (unless (memq key allowed-error-keys)
+             (problem! "~a: unexpected key ~s (~a)" name key label))
+           (when internal?
+             (problem! "~a: internal error (~a)" name label)))
+          (('done name ('return))
+           (hash-set! key-counts 'returned (+ 1 (hash-ref key-counts 'returned 0)))
+           (when (or (and (memq name post-handshake-calls)
+                          (not (memq state '(established after-bye)))
+                          ;; An alert may tell the peer a handshake is abandoned.
+                          (not (and (eq? name 'alert-send)
+                                    (eq? state 'handshake-in-progress))))
+                     (and (memq name after-bye-refused) (eq? state 'after-bye)))
+             (problem! "~a: succeeded (~a)" name label)))
+          (_ #f))
+        records)
+       (reverse problems)))))
+
 (test-begin "misuse-matrix")
 
 (define procedures
@@ -517,6 +820,25 @@ RECORDS are the child's reports, in order."
                    (set! total-calls (+ total-calls calls))
                    ok?)))))
           procedures)
+
+(test-equal "every exported procedure taking a session is called in every state"
+  '()
+  (lset-difference eq? (session-taking-exports) (map car session-calls)))
+
+(for-each
+ (lambda (kind)
+   (for-each
+    (lambda (end)
+      (for-each
+       (lambda (state)
+         (test-equal (format #f "session state ~a: ~a, ~a" state
+                             (if (eq? end connection-end/server) "server" "client")
+                             (car kind))
+           '()
+           (state-problems state end (cdr kind))))
+       session-states))
+    (list connection-end/client connection-end/server)))
+ protocol-kinds)
 
 (format #t "~a procedures, ~a calls; outcomes: ~s~%"
         (length procedures) total-calls

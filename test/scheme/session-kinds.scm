@@ -12,6 +12,7 @@
   #:export (test-certificate-pem
             test-key-pem
             protocol-kinds
+            credentials-for
             make-kind-session))
 
 (define test-certificate-pem
@@ -44,6 +45,7 @@ iaV4IYc1f6HTwPcxjrSpgvfu/8+bA4Vqhss=
   (string-contains priorities "TLS1.3"))
 
 (define (credentials-for end priorities)
+  "Credentials for END that PRIORITIES can handshake with."
   (cond ((not (tls13? priorities))
          (if (eq? end connection-end/server)
              (make-anonymous-server-credentials)

@@ -88,6 +88,29 @@ raised (or 'returned)."
      (lambda (ours theirs)
        (outcome (lambda () (bye (server-with "NORMAL" ours) close-request/rdwr)))))))
 
+(test-group "what was negotiated, before any handshake"
+  ;; GnuTLS answers defaults (the priorities' highest version, the null
+  ;; cipher, close_notify for the last alert) before a handshake.
+  (let ((session (make-kind-session connection-end/server "NORMAL")))
+    (test-equal "every getter raises"
+      (map (lambda (name) (cons name invalid))
+           '(session-cipher session-kx session-mac session-protocol
+             session-certificate-type session-authentication-type
+             session-server-authentication-type session-client-authentication-type
+             alert-get))
+      (map (lambda (getter)
+             (cons (procedure-name getter)
+                   (match (outcome (lambda () (getter session)))
+                     (('gnutls-error error _) (error->string error))
+                     (other other))))
+           (list session-cipher session-kx session-mac session-protocol
+                 session-certificate-type session-authentication-type
+                 session-server-authentication-type session-client-authentication-type
+                 alert-get)))
+    (test-assert "saying why"
+      (string-contains (or (error-message (lambda () (session-protocol session))) "")
+                       "nothing was negotiated"))))
+
 (test-group "no priorities, a closed transport"
   ;; GnuTLS crashed sending the courtesy alert, and in bye and alert-send.
   (let ((session (make-session connection-end/server))
@@ -181,11 +204,12 @@ a client (running CLIENT-PART); return CLIENT-PART's value."
        priorities
        (lambda (server) (bye server close-request/rdwr))
        (lambda (client)
-         (unless (eq? (session-protocol client)
-                      (if (string=? label "TLS 1.3")
-                          protocol/tls-1.3 protocol/tls-1.2))
-           (error "not the protocol asked for" (session-protocol client)))
          (bye client close-request/rdwr)
+         (unless (and (eq? (alert-get client) alert-description/close-notify)
+                      (eq? (session-protocol client)
+                           (if (string=? label "TLS 1.3")
+                               protocol/tls-1.3 protocol/tls-1.2)))
+           (error "what was negotiated is no longer readable after bye"))
          (map outcome
               (list (lambda () (record-receive! client (make-bytevector 8)))
                     (lambda () (record-send client #vu8(1)))
