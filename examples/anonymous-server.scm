@@ -5,9 +5,10 @@
 ;;; authentication: fine for a demo, not for the Internet), then sends
 ;;; back every line it reads until the client closes the session.
 ;;;
-;;; Usage: guile anonymous-server.scm [PORT [CONNECTIONS]]
+;;; Usage: guile anonymous-server.scm [PORT [CONNECTIONS [HANDSHAKE-MS]]]
 ;;; PORT 0 (the default) picks a free port; CONNECTIONS, if given, is how
-;;; many clients to serve before exiting.
+;;; many clients to serve before exiting; HANDSHAKE-MS (10000 by default)
+;;; is how long a client may take over its handshake.
 
 (use-modules (gnutls)
              (ice-9 rdelim))
@@ -17,12 +18,16 @@
   ;; out of its defaults: ask for it.
   "NORMAL:-VERS-TLS1.3:+ANON-ECDH:+ANON-DH")
 
-(define (serve-client client credentials)
+(define (serve-client client credentials handshake-ms)
   "Run one TLS session on the socket CLIENT, echoing lines."
   (let ((session (make-session connection-end/server)))
     (set-session-priorities! session priorities)
     (set-session-credentials! session credentials)
     (set-session-transport-fd! session (fileno client))
+    ;; This server serves one client at a time: one that connects and
+    ;; sends nothing must not hold up the others for ever.  The handshake
+    ;; then raises error/timedout.
+    (set-session-handshake-timeout! session handshake-ms)
     (handshake session)
     (format #t "client connected: ~a, ~a~%"
             (protocol->string (session-protocol session))
@@ -46,6 +51,7 @@
 ARGS says or forever."
   (let* ((port-number (if (> (length args) 1) (string->number (list-ref args 1)) 0))
          (connections (and (> (length args) 2) (string->number (list-ref args 2))))
+         (handshake-ms (if (> (length args) 3) (string->number (list-ref args 3)) 10000))
          (listener (socket PF_INET SOCK_STREAM 0))
          ;; Credentials are shared by all sessions.
          (credentials (make-anonymous-server-credentials)))
@@ -59,7 +65,7 @@ ARGS says or forever."
         (let ((client (car (accept listener))))
           ;; A failed session ends that client's connection, not the server.
           (catch 'gnutls-error
-            (lambda () (serve-client client credentials))
+            (lambda () (serve-client client credentials handshake-ms))
             (lambda (key error who . extra)
               (format #t "session failed in ~a: ~a~%" who (error->string error))))
           (close-port client)

@@ -161,8 +161,8 @@ GG_PROCEDURE(set_session_handshake_timeout_x, "set-session-handshake-timeout!", 
              "should wait for the transport no longer than the time left.  Under "
              "suspendable ports, @code{handshake} waits through the current "
              "read and write waiters, which return only when the transport is "
-             "ready: a peer that sends nothing at all keeps such a handshake "
-             "waiting, so bound it with the scheduler's own timers.") {
+             "ready: a peer that stops sending (or never starts) keeps such a "
+             "handshake waiting, so bound it with the scheduler's own timers.") {
   return guarded("set-session-handshake-timeout!", [&] {
     Session& s = session_argument(session, 1);
     unsigned limit = scm_is_false(ms) ? 0u : static_cast<unsigned>(integer_argument(ms, 2, 0, INT_MAX));

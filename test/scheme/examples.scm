@@ -265,6 +265,24 @@ module does not export."
           (test-assert "the server saw the client's lines and its goodbye"
             (string-contains output "client left after 2 lines")))))))
 
+(test-example "anonymous-server.scm"
+  (test-equal "a silent client times out, and the next one is served"
+    '(0 #t ("echo: after"))
+    (call-with-example-server "anonymous-server.scm" '("0" "2" "200")
+      (lambda (server port)
+        (let ((silent (socket PF_INET SOCK_STREAM 0)))
+          (connect silent AF_INET INADDR_LOOPBACK port)
+          (let-values (((status output)
+                        (run-example "anonymous-client.scm" (number->string port)
+                                     "after")))
+            (close-port silent)
+            (let-values (((server-status server-output) (finish-process server)))
+              (list server-status
+                    (and (string-contains server-output "session failed in handshake")
+                         (string-contains server-output "imed out")
+                         #t)
+                    (output-lines output)))))))))
+
 (test-example "x509-server.scm"
   (call-with-pki
    (lambda (file dir)
