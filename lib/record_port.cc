@@ -114,6 +114,7 @@ int transport_wait_fd(SCM port) {
 int read_wait_fd(SCM port) {
   int fd = transport_wait_fd(port);
   Session* s = Foreign<Session>::unwrap(port_session(port));
+  if (s != nullptr && s->handshake_wait_fd() >= 0) return s->handshake_wait_fd();
   if (s != nullptr && s->record_read_needs_write) {
     int either = s->readiness.watch(fd);
     if (either >= 0) return either;

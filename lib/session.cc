@@ -275,6 +275,14 @@ int Session::handshake() {
   return r;
 }
 
+bool Session::arm_handshake_wait() {
+  handshake_wait_fd_ = -1;
+  if (!handshake_in_progress_ || !handshake_deadline_ || !transport_) return false;
+  bool writing = gnutls_record_get_direction(session_) == 1;
+  handshake_wait_fd_ = handshake_waiting_.watch(transport_->wait_fd(), writing, *handshake_deadline_);
+  return handshake_wait_fd_ >= 0;
+}
+
 // A failed handshake tells the peer why with an alert (bad certificate,
 // handshake failure, ...), as gnutls-cli and gnutls-serv do, rather than
 // leaving it to find the connection gone.  Not when the transport itself
@@ -333,6 +341,7 @@ int Session::bye(gnutls_close_request_t how) {
   if (!can_send_alerts())
     throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "the session has no priorities: nothing to close");
   if (phase_ != Phase::closing) bye_how_ = how;
+  handshake_in_progress_ = false;  // a handshake under way is abandoned
   phase_ = Phase::closing;
   int r = run([this] { return gnutls_bye(session_, bye_how_); });
   if (r == GNUTLS_E_SUCCESS) {

@@ -2,6 +2,7 @@
 // must keep alive (credentials, transport port, record port).
 #pragma once
 
+#include "io/deadline_wait_fd.hh"
 #include "io/readiness_fd.hh"
 #include "io/transport.hh"
 
@@ -94,6 +95,16 @@ class Session {
   bool record_read_needs_write = false;
   io::ReadinessFd readiness;
 
+  // While a bounded handshake over a non-blocking transport waits for it,
+  // the descriptor the record port's read waiter polls: readable when the
+  // transport is ready in the direction GnuTLS waits for, or when the
+  // deadline has passed, so that a silent peer cannot outlast the bound.
+  // -1 otherwise.  arm_handshake_wait sets it up (false if the handshake
+  // has no deadline, or the system no such descriptor).
+  int handshake_wait_fd() const { return handshake_in_progress_ ? handshake_wait_fd_ : -1; }
+  bool arm_handshake_wait();
+  void disarm_handshake_wait() { handshake_wait_fd_ = -1; }
+
   // The host name the handshake verifies the peer's certificate against:
   // GnuTLS keeps a pointer to it, so the session owns the string.
   std::string verified_hostname;
@@ -123,6 +134,8 @@ class Session {
   bool handshake_in_progress_ = false;  // the first or a re-handshake
   unsigned handshake_timeout_ms_ = 0;   // 0: no limit
   std::optional<Clock::time_point> handshake_deadline_;
+  io::DeadlineWaitFd handshake_waiting_;
+  int handshake_wait_fd_ = -1;
   bool at_end_ = false;                 // the peer closed (with or without close_notify)
   std::atomic<bool> sending_{false};    // a thread is in send()
   std::atomic<bool> receiving_{false};  // a thread is in receive()

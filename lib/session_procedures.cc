@@ -17,11 +17,15 @@ namespace {
 
 Session& session_argument(SCM obj, int position) { return Foreign<Session>::require(obj, position); }
 
+SCM read_symbol() {
+  static SCM const read = scm_from_utf8_symbol("read");
+  return read;
+}
+
 // The direction GnuTLS last waited for, as a symbol.
 SCM direction_symbol(Session& s) {
-  static SCM const read = scm_from_utf8_symbol("read");
   static SCM const write = scm_from_utf8_symbol("write");
-  return gnutls_record_get_direction(s.get()) == 0 ? read : write;
+  return gnutls_record_get_direction(s.get()) == 0 ? read_symbol() : write;
 }
 
 // #t for success, the waiting direction for GNUTLS_E_AGAIN; other errors
@@ -37,6 +41,7 @@ SCM resumable_session_call(const char* who, SCM obj, Op op) {
   return guarded(who, [&] {
     Session& s = session_argument(obj, 1);
     s.record_read_needs_write = false;  // a waiter polls the transport itself
+    s.disarm_handshake_wait();
     return resumable_result(s, op(s));
   });
 }
@@ -81,8 +86,20 @@ GG_PROCEDURE(handshake_step, "%handshake", 1, 0, 0, (SCM session),
              "Make one attempt at the handshake of @var{session}.  Return "
              "@code{#t} once it is complete, or the symbol @code{read} or "
              "@code{write} when the transport would block in that direction; "
-             "raise a @code{gnutls-error} on failure.  Use @code{handshake}.") {
-  return resumable_session_call("handshake", session, [](Session& s) { return s.handshake(); });
+             "raise a @code{gnutls-error} on failure.  A handshake bounded by "
+             "@code{set-session-handshake-timeout!} always answers @code{read}: "
+             "the read wait fd of the session's record port then becomes ready "
+             "with the transport or at the deadline.  Use @code{handshake}.") {
+  return guarded("handshake", [&] {
+    Session& s = session_argument(session, 1);
+    s.record_read_needs_write = false;  // a waiter polls the transport itself
+    s.disarm_handshake_wait();
+    int r = s.handshake();
+    // A bounded handshake waits for its transport or its deadline, both
+    // through the record port's read wait fd.
+    if (r == GNUTLS_E_AGAIN && s.arm_handshake_wait()) return read_symbol();
+    return resumable_result(s, r);
+  });
 }
 
 GG_PROCEDURE(rehandshake_step, "%rehandshake", 1, 0, 0, (SCM session),
@@ -106,6 +123,7 @@ GG_PROCEDURE(bye_step, "%bye", 2, 0, 0, (SCM session, SCM how),
   return guarded("bye", [&] {
     Session& s = session_argument(session, 1);
     auto request = static_cast<gnutls_close_request_t>(enumerate_value(EnumKind::close_request, how, 2));
+    s.disarm_handshake_wait();
     return resumable_result(s, s.bye(request));
   });
 }
@@ -154,15 +172,15 @@ GG_PROCEDURE(set_session_handshake_timeout_x, "set-session-handshake-timeout!", 
              "cannot be used again.  Over a blocking transport the bound holds "
              "however the peer behaves, silent or slow; a transport port without "
              "a file descriptor is read by its own procedures, which the bound "
-             "cannot interrupt.  Over a non-blocking transport the deadline is "
-             "checked each time the handshake is attempted: when @code{handshake} "
-             "raises @code{error/again} (no suspendable ports), the program's "
-             "next call after the deadline raises @code{error/timedout}, so it "
-             "should wait for the transport no longer than the time left.  Under "
-             "suspendable ports, @code{handshake} waits through the current "
-             "read and write waiters, which return only when the transport is "
-             "ready: a peer that stops sending (or never starts) keeps such a "
-             "handshake waiting, so bound it with the scheduler's own timers.") {
+             "cannot interrupt.  Over a non-blocking transport without "
+             "suspendable ports, @code{handshake} raises @code{error/again} and "
+             "the program waits: its first call after the deadline raises "
+             "@code{error/timedout}, so it should wait no longer than the time "
+             "left.  Under suspendable ports (Fibers), @code{handshake} waits "
+             "through the current read waiter on a descriptor that becomes ready "
+             "with the transport or at the deadline, so the bound holds without "
+             "blocking the scheduler (on Linux; elsewhere, a peer that sends "
+             "nothing keeps such a handshake waiting).") {
   return guarded("set-session-handshake-timeout!", [&] {
     Session& s = session_argument(session, 1);
     unsigned limit = scm_is_false(ms) ? 0u : static_cast<unsigned>(integer_argument(ms, 2, 0, INT_MAX));

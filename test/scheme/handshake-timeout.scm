@@ -3,9 +3,12 @@
 ;;; ports, blocking and non-blocking.  Every case is bounded well under a
 ;;; second.
 
-(use-modules (srfi srfi-64)
+(use-modules (srfi srfi-1)
+             (srfi srfi-64)
              (ice-9 match)
              (ice-9 binary-ports)
+             (ice-9 suspendable-ports)
+             ((ice-9 ports internal) #:select (port-read-wait-fd port-write-wait-fd))
              (rnrs bytevectors)
              (test-support)
              (gnutls))
@@ -108,6 +111,37 @@ nothing; SETUP gives the session its transport."
             (select (list ours) '() '() 0 20000)
             (if (< attempts 100) (loop (+ attempts 1)) 'never-timed-out))
            (result (verdict (cons result (- (now-ms) start))))))))))
+
+(define (waiting-outcome)
+  "Handshake a non-blocking client with a silent peer under suspendable
+ports, with waiters that poll the record port's wait fds as a scheduler
+would (for at most 2 s each); return the verdict and the directions
+waited for."
+  (call-with-socketpair
+   (lambda (ours silent)
+     (fcntl ours F_SETFL (logior O_NONBLOCK (fcntl ours F_GETFL)))
+     (let ((session (make-anonymous-session connection-end/client #:fd (fileno ours)))
+           (waits '()))
+       (set-session-handshake-timeout! session timeout-ms)
+       (let ((result
+              (dynamic-wind
+                install-suspendable-ports!
+                (lambda ()
+                 (parameterize ((current-read-waiter
+                              (lambda (port)
+                                (set! waits (cons 'read waits))
+                                (select (list (port-read-wait-fd port)) '() '() 2)))
+                             (current-write-waiter
+                              (lambda (port)
+                                (set! waits (cons 'write waits))
+                                (select '() (list (port-write-wait-fd port)) '() 2))))
+                (outcome (lambda () (handshake session)))))
+                uninstall-suspendable-ports!)))
+         (list (verdict result) (delete-duplicates waits)))))))
+
+(test-equal "under suspendable ports, a silent peer is timed out too"
+  '(bounded (read))
+  (waiting-outcome))
 
 (test-equal "after a timeout the session cannot be used"
   (list error/invalid-request error/invalid-request error/invalid-request)

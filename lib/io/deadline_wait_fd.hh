@@ -1,0 +1,30 @@
+// A descriptor that polls readable when a watched descriptor is ready in
+// one direction or when a deadline passes.  A handshake waiting through a
+// suspendable-ports waiter is woken only by its port's wait fd: this is
+// what lets a bounded handshake wake up, and time out, when the peer sends
+// nothing at all.
+#pragma once
+
+#include <chrono>
+
+namespace gg::io {
+
+class DeadlineWaitFd {
+ public:
+  DeadlineWaitFd() = default;
+  DeadlineWaitFd(const DeadlineWaitFd&) = delete;
+  DeadlineWaitFd& operator=(const DeadlineWaitFd&) = delete;
+  ~DeadlineWaitFd();
+
+  // The descriptor to poll for input in order to wait until `fd` is
+  // readable (or writable, if `writing`) or `deadline` has passed; -1 where
+  // the system cannot provide one.
+  int watch(int fd, bool writing, std::chrono::steady_clock::time_point deadline);
+
+ private:
+  int epoll_fd_ = -1;
+  int timer_fd_ = -1;
+  int watched_fd_ = -1;
+};
+
+}  // namespace gg::io
