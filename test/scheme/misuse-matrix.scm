@@ -611,6 +611,11 @@ cannot block (non-blocking, or a handshake timeout)."
               (session (lambda (s) (set-session-credentials!
                                     s (credentials-for end priorities)))
                        fd))
+             ('no-priorities-port
+              (hang-up)
+              (session (lambda (s) (set-session-credentials!
+                                    s (credentials-for end priorities)))
+                       (lambda (s) (set-session-transport-port! s ours))))
              ('no-credentials
               (hang-up)
               (session (lambda (s) (set-session-priorities! s priorities)) fd))
@@ -676,7 +681,7 @@ cannot block (non-blocking, or a handshake timeout)."
     (values s release)))
 
 (define session-states
-  '(no-priorities no-credentials wrong-credentials fd-of-closed-socket
+  '(no-priorities no-priorities-port no-credentials wrong-credentials fd-of-closed-socket
     closed-transport-port port-to-closed-socket never-handshook
     handshake-in-progress handshake-failed established after-bye))
 
