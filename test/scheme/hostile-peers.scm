@@ -239,6 +239,8 @@ or a gnutls-error."
 (define (cutting-port socket budget)
   "A transport port over SOCKET that writes BUDGET bytes in all, then
 hangs up and raises."
+  ;; Buffered, so that its reads of the socket are not a byte each.
+  (setvbuf socket 'block 65536)
   (let ((written 0))
     (make-custom-binary-input/output-port
      "cutting"
@@ -283,6 +285,7 @@ says bye, over a transport cut after BUDGET bytes."
 
 (define (counting-port socket counter)
   "A transport port over SOCKET that adds what it reads to COUNTER (a box)."
+  (setvbuf socket 'block 65536)
   (make-custom-binary-input/output-port
    "counting"
    (lambda (bv start count)
