@@ -285,7 +285,6 @@ says bye, over a transport cut after BUDGET bytes."
 
 (define (counting-port socket counter)
   "A transport port over SOCKET that adds what it reads to COUNTER (a box)."
-  (setvbuf socket 'block 65536)
   (make-custom-binary-input/output-port
    "counting"
    (lambda (bv start count)
@@ -300,13 +299,21 @@ says bye, over a transport cut after BUDGET bytes."
    #f #f #f))
 
 ;; Our side, as the other end of `tls-peer': handshake, then read to the end.
+;; TRANSPORT is fd, counting (the counting port over the socket as it is:
+;; unbuffered, so each read returns a byte and GnuTLS takes no byte ahead
+;; of its need, which makes the counts exact) or port (the counting port
+;; over the socket buffered, and its counts approximate).
 (define (our-end-against-tls-peer our-end transport)
   (lambda (socket)
     (let* ((counter (list 0))
            (session (case transport
                       ((fd) (our-session our-end socket 'fd))
                       ((counting) (make-anonymous-session
-                                   our-end #:port (counting-port socket counter))))))
+                                   our-end #:port (counting-port socket counter)))
+                      ((port)
+                       (setvbuf socket 'block 65536)
+                       (make-anonymous-session
+                        our-end #:port (counting-port socket counter))))))
       (match (outcome (lambda () (handshake session) 'ok))
         ('ok
          (let ((after-handshake (car counter)))
@@ -344,7 +351,7 @@ says bye, over a transport cut after BUDGET bytes."
           (every (lambda (budget)
                    (match (against-peer (tls-peer peer-end budget)
                                         (our-end-against-tls-peer
-                                         our-end (if (even? budget) 'fd 'counting)))
+                                         our-end (if (even? budget) 'fd 'port)))
                      (('handshake ('gnutls-error _)) #t)
                      ;; The last flight may be cut after our side's
                      ;; handshake is complete: then the data is cut.
@@ -361,7 +368,7 @@ says bye, over a transport cut after BUDGET bytes."
           (every (lambda (budget)
                    (match (against-peer (tls-peer peer-end budget)
                                         (our-end-against-tls-peer
-                                         our-end (if (even? budget) 'fd 'counting)))
+                                         our-end (if (even? budget) 'fd 'port)))
                      (('data data (or 'eof ('gnutls-error _)) . _)
                       (prefix? data payload))
                      (other
