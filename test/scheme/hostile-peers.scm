@@ -84,11 +84,70 @@ Any other exception propagates and fails the test."
                                                       #:timeout peer-timeout))
     (lambda (result status) result)))
 
+(define peers-per-fork 64)
+
+(define (against-peers cases)
+  "CASES is a list of (PEER . OUR-SIDE): return the list of what each
+OUR-SIDE returns, as `against-peer' would.  One forked process runs the
+peers of up to `peers-per-fork' cases, one after the other, each on its
+own socketpair, which it closes once its peer returns; each peer has
+`peer-timeout' seconds.  The sweeps try thousands of cut points: a fork
+each would cost more than the sessions."
+  (if (<= (length cases) peers-per-fork)
+      (against-forked-peers cases)
+      (append (against-forked-peers (take cases peers-per-fork))
+              (against-peers (drop cases peers-per-fork)))))
+
+(define (against-forked-peers cases)
+  ;; Output still buffered would be written again by the child.
+  (flush-all-ports)
+  (let* ((pairs (map (lambda (case) (socketpair PF_UNIX SOCK_STREAM 0)) cases))
+         (pid (primitive-fork)))
+    (if (zero? pid)
+        (begin
+          (for-each (lambda (pair) (close-port (car pair))) pairs)
+          (for-each (lambda (case pair)
+                      (alarm peer-timeout)
+                      (catch #t
+                        (lambda () ((car case) (cdr pair)))
+                        (lambda (key . args)
+                          (format (current-error-port) "peer: ~s ~s~%" key args)))
+                      (close-port (cdr pair)))
+                    cases pairs)
+          (primitive-exit 0))
+        (begin
+          (for-each (lambda (pair) (close-port (cdr pair))) pairs)
+          (let ((results
+                 (catch #t
+                   (lambda ()
+                     (let loop ((cases cases) (pairs pairs) (results '()))
+                       (match cases
+                         (() (reverse results))
+                         (((peer . our-side) . more)
+                          (let ((result (our-side (car (car pairs)))))
+                            (close-port (car (car pairs)))
+                            (loop more (cdr pairs) (cons result results)))))))
+                   (lambda args
+                     (kill pid SIGKILL)
+                     (waitpid pid)
+                     (for-each (lambda (pair) (close-port (car pair))) pairs)
+                     (apply throw args)))))
+            ;; A peer that outlived its alarm took the later peers of its
+            ;; fork with it: their cases saw no peer at all.
+            (match (waitpid pid)
+              ((_ . status)
+               (unless (eqv? 0 (status:exit-val status))
+                 (error "forked peers killed, status" status))))
+            results)))))
+
+(define (our-handshake end transport)
+  "Our side of a case: the outcome of a handshake as END over TRANSPORT."
+  (lambda (socket)
+    (let ((session (our-session end socket transport)))
+      (outcome (lambda () (handshake session) 'ok)))))
+
 (define (handshake-outcome end transport peer)
-  (against-peer peer
-                (lambda (socket)
-                  (let ((session (our-session end socket transport)))
-                    (outcome (lambda () (handshake session) 'ok))))))
+  (against-peer peer (our-handshake end transport)))
 
 (define (read-all-outcome session)
   "Read the record port to its end; return (BYTES . END) where END is eof
@@ -114,10 +173,7 @@ or a gnutls-error."
 (define (prefix? a b)
   "True if bytevector A is a prefix of B."
   (and (<= (bytevector-length a) (bytevector-length b))
-       (let loop ((i 0))
-         (or (= i (bytevector-length a))
-             (and (= (bytevector-u8-ref a i) (bytevector-u8-ref b i))
-                  (loop (+ i 1)))))))
+       (bytevector=? a (sub-bytevector b 0 (bytevector-length a)))))
 
 (define (good-session-works?)
   "A normal handshake and exchange still work in this process."
@@ -214,19 +270,19 @@ or a gnutls-error."
 
 ;; Random bytes from many seeds against a client over a file descriptor.
 (test-assert "random bytes from 50 seeds: gnutls-error every time"
-  (every (lambda (seed)
-           (gnutls-error?
-            (handshake-outcome
-             connection-end/client 'fd
-             (lambda (socket)
-               (let ((state (seed->random-state seed)))
-                 (catch 'system-error
-                   (lambda ()
-                     (send-raw socket (random-bytes (+ 1 (random 3000 state)) state)))
-                   (const #f))
-                 (shutdown socket 1)
-                 (drain socket))))))
-         (iota 50)))
+  (every gnutls-error?
+         (against-peers
+          (map (lambda (seed)
+                 (cons (lambda (socket)
+                         (let ((state (seed->random-state seed)))
+                           (catch 'system-error
+                             (lambda ()
+                               (send-raw socket (random-bytes (+ 1 (random 3000 state)) state)))
+                             (const #f))
+                           (shutdown socket 1)
+                           (drain socket)))
+                       (our-handshake connection-end/client 'fd)))
+               (iota 50)))))
 
 (test-assert "a good session works after garbage" (good-session-works?))
 
@@ -239,6 +295,8 @@ or a gnutls-error."
 (define (cutting-port socket budget)
   "A transport port over SOCKET that writes BUDGET bytes in all, then
 hangs up and raises."
+  ;; Buffered, so that its reads of the socket are not a byte each.
+  (setvbuf socket 'block 65536)
   (let ((written 0))
     (make-custom-binary-input/output-port
      "cutting"
@@ -297,13 +355,21 @@ says bye, over a transport cut after BUDGET bytes."
    #f #f #f))
 
 ;; Our side, as the other end of `tls-peer': handshake, then read to the end.
+;; TRANSPORT is fd, counting (the counting port over the socket as it is:
+;; unbuffered, so each read returns a byte and GnuTLS takes no byte ahead
+;; of its need, which makes the counts exact) or port (the counting port
+;; over the socket buffered, and its counts approximate).
 (define (our-end-against-tls-peer our-end transport)
   (lambda (socket)
     (let* ((counter (list 0))
            (session (case transport
                       ((fd) (our-session our-end socket 'fd))
                       ((counting) (make-anonymous-session
-                                   our-end #:port (counting-port socket counter))))))
+                                   our-end #:port (counting-port socket counter)))
+                      ((port)
+                       (setvbuf socket 'block 65536)
+                       (make-anonymous-session
+                        our-end #:port (counting-port socket counter))))))
       (match (outcome (lambda () (handshake session) 'ok))
         ('ok
          (let ((after-handshake (car counter)))
@@ -322,12 +388,27 @@ says bye, over a transport cut after BUDGET bytes."
      (and (equal? data payload) (cons handshake total)))
     (_ #f)))
 
+(define (cut-sweep our-end budgets check)
+  "Run a `tls-peer' cut after each of BUDGETS bytes against OUR-END, over
+a descriptor for even budgets and a buffered port for odd ones: true if
+(CHECK BUDGET OUTCOME) is true for each.  Each outcome is checked, and
+dropped, as soon as it is known."
+  (define peer-end (if (eq? our-end connection-end/client)
+                       connection-end/server
+                       connection-end/client))
+  (every identity
+         (against-peers
+          (map (lambda (budget)
+                 (cons (tls-peer peer-end budget)
+                       (let ((our-side (our-end-against-tls-peer
+                                        our-end (if (even? budget) 'fd 'port))))
+                         (lambda (socket)
+                           (check budget (our-side socket))))))
+               budgets))))
+
 (for-each
  (lambda (our-end)
    (define end-name (if (eq? our-end connection-end/client) "client" "server"))
-   (define peer-end (if (eq? our-end connection-end/client)
-                        connection-end/server
-                        connection-end/client))
    (define sizes (peer-bytes our-end))
 
    (test-assert (format #f "uncut exchange with our ~a delivers everything" end-name)
@@ -338,34 +419,31 @@ says bye, over a transport cut after BUDGET bytes."
        ((handshake-bytes . total-bytes)
         (test-assert (format #f "peer hangs up after each of ~a handshake bytes: our ~a gets a gnutls-error"
                              handshake-bytes end-name)
-          (every (lambda (budget)
-                   (match (against-peer (tls-peer peer-end budget)
-                                        (our-end-against-tls-peer
-                                         our-end (if (even? budget) 'fd 'counting)))
-                     (('handshake ('gnutls-error _)) #t)
-                     ;; The last flight may be cut after our side's
-                     ;; handshake is complete: then the data is cut.
-                     (('data data end . _)
-                      (and (zero? (bytevector-length data))
-                           (>= budget (- handshake-bytes 100))))
-                     (other
-                      (format (current-error-port) "budget ~a: ~s~%" budget other)
-                      #f)))
-                 (iota (quotient handshake-bytes step) 0 step)))
+          (cut-sweep our-end (iota (quotient handshake-bytes step) 0 step)
+                     (lambda (budget outcome)
+                       (match outcome
+                         (('handshake ('gnutls-error _)) #t)
+                         ;; The last flight may be cut after our side's
+                         ;; handshake is complete: then the data is cut.
+                         (('data data end . _)
+                          (and (zero? (bytevector-length data))
+                               (>= budget (- handshake-bytes 100))))
+                         (other
+                          (format (current-error-port) "budget ~a: ~s~%" budget other)
+                          #f)))))
 
         (test-assert (format #f "peer hangs up during the transfer: our ~a reads a prefix, then EOF or a gnutls-error"
                              end-name)
-          (every (lambda (budget)
-                   (match (against-peer (tls-peer peer-end budget)
-                                        (our-end-against-tls-peer
-                                         our-end (if (even? budget) 'fd 'counting)))
-                     (('data data (or 'eof ('gnutls-error _)) . _)
-                      (prefix? data payload))
-                     (other
-                      (format (current-error-port) "budget ~a: ~s~%" budget other)
-                      #f)))
-                 (iota (quotient (- total-bytes handshake-bytes) (* 7 step))
-                       handshake-bytes (* 7 step))))))))
+          (cut-sweep our-end
+                     (iota (quotient (- total-bytes handshake-bytes) (* 7 step))
+                           handshake-bytes (* 7 step))
+                     (lambda (budget outcome)
+                       (match outcome
+                         (('data data (or 'eof ('gnutls-error _)) . _)
+                          (prefix? data payload))
+                         (other
+                          (format (current-error-port) "budget ~a: ~s~%" budget other)
+                          #f)))))))))
  (list connection-end/client connection-end/server))
 
 (test-assert "a good session works after hang-ups" (good-session-works?))
