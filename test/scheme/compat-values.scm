@@ -1,8 +1,8 @@
 ;;; The values programs written for the guile-gnutls 3.7 bindings see:
 ;;; binary data as SRFI-4 u8vectors, two values past the last alternative
 ;;; name, flag lists in the old order, distinguished names in the old
-;;; order.  The expected bytes are what the 3.7 bindings return for the
-;;; fixed credentials in test/data.
+;;; order, errors with the old arguments.  The expected bytes are what the 3.7 bindings return
+;;; for the fixed credentials in test/data.
 
 (use-modules (srfi srfi-4)
              (srfi srfi-64)
@@ -185,6 +185,44 @@ bytevector, or nothing) and close."
         (list 'gnutls-error error/certificate-verification-error 'handshake
               (list certificate-status/signer-not-found certificate-status/invalid))
         result))))
+
+;; Errors have the shape guile-gnutls gave them, (gnutls-error ERROR
+;; PROCEDURE) with only the extra arguments it gave, so that handlers of
+;; three arguments keep working.
+(test-group "error arguments"
+  (test-equal "an invalid priority string: the offset"
+    (list 'gnutls-error error/invalid-request 'set-session-priorities! 7)
+    (error-of (lambda ()
+                (set-session-priorities! (make-session connection-end/client)
+                                         "NORMAL:+BOGUS"))))
+  (test-equal "a three-argument handler"
+    (list error/invalid-request 'handshake)
+    (catch 'gnutls-error
+      (lambda () (handshake (make-anonymous-session connection-end/client)))
+      (lambda (key error procedure) (list error procedure))))
+  (call-with-values
+      (lambda ()
+        (call-with-forked-peer
+         (lambda (socket)
+           (let ((session (make-anonymous-session connection-end/server
+                                                  #:fd (fileno socket))))
+             (handshake session)
+             (receive-all session)))
+         (lambda (socket)
+           (let ((session (make-anonymous-session connection-end/client
+                                                  #:fd (fileno socket))))
+             (handshake session)
+             (bye session close-request/wr)
+             (list (error-of (lambda () (record-send session (string->utf8 "late"))))
+                   (error-of (lambda () (bye session close-request/wr))))))))
+    (lambda (result exit)
+      (test-equal "send after bye, as guile-gnutls raised it"
+        (list 'gnutls-error error/invalid-session 'record-send)
+        (car result))
+      (test-equal "bye twice"
+        (list 'gnutls-error error/invalid-request 'bye)
+        (cadr result))
+      (test-eqv "peer exit" 0 exit))))
 
 (test-end "compat-values")
 (test-exit)
