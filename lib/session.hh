@@ -53,6 +53,10 @@ class Session {
 
   bool bye_sent() const { return bye_sent_; }
 
+  // How the stream from the peer ended, once receive has returned 0.
+  enum class StreamEnd { open, close_notify, premature };
+  StreamEnd stream_end() const { return stream_end_; }
+
   // The collector is about to destroy the session: its record port goes
   // with it (each refers to the other), and is closed now, while the
   // session can still send (see close_collected_record_port).
@@ -87,6 +91,7 @@ class Session {
   std::map<gnutls_credentials_type_t, std::shared_ptr<void>> credentials_;
   bool bye_sent_ = false;
   bool at_end_ = false;  // the peer closed (with or without close_notify)
+  StreamEnd stream_end_ = StreamEnd::open;
   std::atomic<bool> sending_{false};    // a thread is in send()
   std::atomic<bool> receiving_{false};  // a thread is in receive()
 };

@@ -299,3 +299,29 @@ namespace gg {
 GG_INITIALIZER(define_session_type) { Foreign<Session>::define_type("gnutls-session"); }
 
 }  // namespace gg
+
+namespace gg {
+
+GG_PROCEDURE(session_end_of_stream, "session-end-of-stream", 1, 0, 0, (SCM session),
+             "Return how the peer of @var{session} ended the stream, once a read "
+             "(from the record port or with @code{record-receive!}) has returned "
+             "the end of file: the symbol @code{close-notify} if it closed the "
+             "TLS session properly (with @code{bye}), @code{premature} if the "
+             "connection just went away without TLS closure, and @code{#f} while "
+             "no read has reached the end.") {
+  return guarded("session-end-of-stream", [&] {
+    static SCM const close_notify = scm_from_utf8_symbol("close-notify");
+    static SCM const premature = scm_from_utf8_symbol("premature");
+    switch (session_argument(session, 1).stream_end()) {
+      case Session::StreamEnd::close_notify:
+        return close_notify;
+      case Session::StreamEnd::premature:
+        return premature;
+      case Session::StreamEnd::open:
+        break;
+    }
+    return SCM_BOOL_F;
+  });
+}
+
+}  // namespace gg

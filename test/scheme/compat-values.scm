@@ -1,8 +1,9 @@
 ;;; The values programs written for the guile-gnutls 3.7 bindings see:
 ;;; binary data as SRFI-4 u8vectors, two values past the last alternative
-;;; name, flag lists in the old order, distinguished names in the old
-;;; order, errors with the old arguments.  The expected bytes are what the 3.7 bindings return
-;;; for the fixed credentials in test/data.
+;;; name, flag lists and distinguished names in the old order, errors with
+;;; the old arguments; and `session-end-of-stream', which tells a
+;;; close_notify from a vanished peer.  The expected bytes are what the
+;;; 3.7 bindings return for the fixed credentials in test/data.
 
 (use-modules (srfi srfi-4)
              (srfi srfi-64)
@@ -223,6 +224,67 @@ bytevector, or nothing) and close."
         (list 'gnutls-error error/invalid-request 'bye)
         (cadr result))
       (test-eqv "peer exit" 0 exit))))
+
+;; A peer that says hello and then either closes the TLS session or just
+;; closes the connection.
+(define (anonymous-peer say-bye?)
+  (lambda (socket)
+    (let ((session (make-anonymous-session connection-end/server
+                                           #:fd (fileno socket))))
+      (handshake session)
+      (record-send session (string->utf8 "hello"))
+      (when say-bye?
+        (bye session close-request/wr)))))
+
+(define (end-through-record-receive say-bye?)
+  (call-with-forked-peer
+   (anonymous-peer say-bye?)
+   (lambda (socket)
+     (let ((session (make-anonymous-session connection-end/client
+                                            #:fd (fileno socket))))
+       (handshake session)
+       (let* ((before (session-end-of-stream session))
+              (bytes (receive-all session)))
+         (list before (utf8->string (u8-list->bytevector bytes))
+               (session-end-of-stream session)
+               ;; The end stays the end.
+               (record-receive! session (make-bytevector 10))
+               (session-end-of-stream session)))))))
+
+(define (end-through-record-port say-bye?)
+  (call-with-forked-peer
+   (anonymous-peer say-bye?)
+   (lambda (socket)
+     (let* ((session (make-anonymous-session connection-end/client
+                                             #:fd (fileno socket)))
+            (port (session-record-port session)))
+       (handshake session)
+       (let* ((before (session-end-of-stream session))
+              (text (utf8->string (get-bytevector-all port))))
+         (list before text (session-end-of-stream session)))))))
+
+(test-group "session-end-of-stream"
+  (call-with-values (lambda () (end-through-record-receive #t))
+    (lambda (result exit)
+      (test-equal "close_notify, record-receive!"
+        '(#f "hello" close-notify 0 close-notify) result)
+      (test-eqv "peer exit" 0 exit)))
+  (call-with-values (lambda () (end-through-record-receive #f))
+    (lambda (result exit)
+      (test-equal "premature, record-receive!"
+        '(#f "hello" premature 0 premature) result)))
+  (call-with-values (lambda () (end-through-record-port #t))
+    (lambda (result exit)
+      (test-equal "close_notify, record port"
+        '(#f "hello" close-notify) result)))
+  (call-with-values (lambda () (end-through-record-port #f))
+    (lambda (result exit)
+      (test-equal "premature, record port"
+        '(#f "hello" premature) result)))
+  (test-equal "a fresh session has not ended" #f
+    (session-end-of-stream (make-session connection-end/client)))
+  (test-equal "not a session"
+    'wrong-type-arg (car (error-of (lambda () (session-end-of-stream 42))))))
 
 (test-end "compat-values")
 (test-exit)
