@@ -17,7 +17,7 @@ namespace {
 SCM certificate_list(const gnutls_datum_t* chain, unsigned count) {
   SCM result = SCM_EOL;
   for (unsigned i = count; i > 0; --i)
-    result = scm_cons(bytevector_from(chain[i - 1].data, chain[i - 1].size), result);
+    result = scm_cons(u8vector_from(chain[i - 1].data, chain[i - 1].size), result);
   return result;
 }
 
@@ -41,7 +41,7 @@ GG_PROCEDURE(peer_certificate_status, "peer-certificate-status", 1, 0, 0, (SCM s
 
 GG_PROCEDURE(session_peer_certificate_chain, "session-peer-certificate-chain", 1, 0, 0, (SCM session),
              "Return the certificate chain the peer of @var{session} presented, a "
-             "list of bytevectors holding DER-encoded X.509 certificates, the "
+             "list of u8vectors holding DER-encoded X.509 certificates, the "
              "peer's own first; the empty list if it presented none.") {
   return guarded("session-peer-certificate-chain", [&] {
     Session& s = Foreign<Session>::require(session, 1);
@@ -53,7 +53,7 @@ GG_PROCEDURE(session_peer_certificate_chain, "session-peer-certificate-chain", 1
 
 GG_PROCEDURE(session_our_certificate_chain, "session-our-certificate-chain", 1, 0, 0, (SCM session),
              "Return the certificate @var{session} presented to its peer, as a list "
-             "holding one bytevector (DER-encoded X.509), or the empty list if it "
+             "holding one u8vector (DER-encoded X.509), or the empty list if it "
              "presented none.") {
   return guarded("session-our-certificate-chain", [&] {
     Session& s = Foreign<Session>::require(session, 1);

@@ -53,7 +53,7 @@ GG_PROCEDURE(pkcs3_import_dh_parameters, "pkcs3-import-dh-parameters", 2, 0, 0, 
 }
 
 GG_PROCEDURE(pkcs3_export_dh_parameters, "pkcs3-export-dh-parameters", 2, 0, 0, (SCM params, SCM format),
-             "Return a bytevector holding @var{params} in PKCS#3 format, PEM or DER "
+             "Return a u8vector holding @var{params} in PKCS#3 format, PEM or DER "
              "as @var{format} says.") {
   return guarded("pkcs3-export-dh-parameters", [&] {
     DhParameters& p = Foreign<DhParameters>::require(params, 1);
@@ -62,7 +62,7 @@ GG_PROCEDURE(pkcs3_export_dh_parameters, "pkcs3-export-dh-parameters", 2, 0, 0, 
     int r = gnutls_dh_params_export2_pkcs3(p.get(), fmt, &out);
     if (r < 0) throw GnutlsError(r);
     std::unique_ptr<unsigned char, void (*)(void*)> owned(out.data, gnutls_free);
-    return bytevector_from(out.data, out.size);
+    return u8vector_from(out.data, out.size);
   });
 }
 

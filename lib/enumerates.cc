@@ -136,6 +136,9 @@ unsigned enumerate_flags(EnumKind kind, SCM list, int position) {
   return flags;
 }
 
+// Consed in table order, so the list ends up in reverse table order:
+// the order guile-gnutls listed flags in (for key usage, decipher-only
+// first, digital-signature last), which programs compare with equal?.
 SCM enumerate_list_from_flags(EnumKind kind, unsigned flags) {
   SCM result = SCM_EOL;
   const EnumRuntime& rt = runtime(kind);
@@ -145,7 +148,7 @@ SCM enumerate_list_from_flags(EnumKind kind, unsigned flags) {
         object_spec(enumerate(kind, value.value)) == &value)
       result = scm_cons(enumerate(kind, value.value), result);
   }
-  return scm_reverse_x(result, SCM_EOL);
+  return result;
 }
 
 }  // namespace gg

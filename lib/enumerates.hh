@@ -69,7 +69,8 @@ bool is_enumerate(EnumKind kind, SCM obj);
 // The bitwise OR of a list of values of `kind` (flags); position names the
 // argument for errors.
 unsigned enumerate_flags(EnumKind kind, SCM list, int position);
-// The list of values of `kind` whose bits are set in `flags`.
+// The list of values of `kind` whose bits are set in `flags`, in the
+// reverse of their table order (as guile-gnutls listed them).
 SCM enumerate_list_from_flags(EnumKind kind, unsigned flags);
 
 }  // namespace gg

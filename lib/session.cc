@@ -364,8 +364,12 @@ int Session::receive(void* buffer, size_t size) {
   OneAtATime one_receiver(receiving_, "another thread is receiving on this session");
   int r = run([this, buffer, size] { return static_cast<int>(gnutls_record_recv(session_, buffer, size)); });
   if (r == 0 && size > 0) alert_received_ = true;  // close_notify
-  if (r == GNUTLS_E_PREMATURE_TERMINATION) r = 0;  // a peer gone without close_notify
-  if (r == 0 && size > 0) at_end_ = true;
+  bool premature = r == GNUTLS_E_PREMATURE_TERMINATION;
+  if (premature) r = 0;  // a peer gone without close_notify
+  if (r == 0 && size > 0) {
+    at_end_ = true;
+    stream_end_ = premature ? StreamEnd::premature : StreamEnd::close_notify;
+  }
   return r;
 }
 

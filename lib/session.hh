@@ -79,6 +79,10 @@ class Session {
   // The peer sent an alert (close_notify included): alert-get has an answer.
   bool alert_received() const { return alert_received_; }
 
+  // How the stream from the peer ended, once receive has returned 0.
+  enum class StreamEnd { open, close_notify, premature };
+  StreamEnd stream_end() const { return stream_end_; }
+
   // The collector is about to destroy the session: its record port goes
   // with it (each refers to the other), and is closed now, while the
   // session can still send (see close_collected_record_port).
@@ -136,7 +140,8 @@ class Session {
   std::optional<Clock::time_point> handshake_deadline_;
   io::DeadlineWaitFd handshake_waiting_;
   int handshake_wait_fd_ = -1;
-  bool at_end_ = false;                 // the peer closed (with or without close_notify)
+  bool at_end_ = false;  // the peer closed (with or without close_notify)
+  StreamEnd stream_end_ = StreamEnd::open;
   std::atomic<bool> sending_{false};    // a thread is in send()
   std::atomic<bool> receiving_{false};  // a thread is in receive()
 };

@@ -192,21 +192,16 @@ GG_PROCEDURE(set_session_handshake_timeout_x, "set-session-handshake-timeout!", 
 GG_PROCEDURE(set_session_priorities_x, "set-session-priorities!", 2, 0, 0, (SCM session, SCM priorities),
              "Use the GnuTLS priority string @var{priorities} for @var{session}.  "
              "An invalid string raises @code{error/invalid-request}, whose extra "
-             "arguments are the offset in the string where parsing failed and a "
-             "message quoting the text from there.") {
+             "argument is the offset in the string where parsing failed.") {
   return guarded("set-session-priorities!", [&] {
     Session& s = session_argument(session, 1);
     std::string text = string_argument(priorities, 2);
     const char* error_position = nullptr;
     int r = gnutls_priority_set_direct(s.get(), text.c_str(), &error_position);
     if (r == GNUTLS_E_INVALID_REQUEST && error_position != nullptr) {
+      // The offset alone, as guile-gnutls raised it.
       long offset = error_position - text.c_str();
-      std::string rest = error_position;
-      throw GnutlsError(r, [offset, rest] {
-        std::string message =
-            "invalid priority string at offset " + std::to_string(offset) + ": \"" + rest + "\"";
-        return scm_list_2(scm_from_long(offset), scm_from_utf8_string(message.c_str()));
-      });
+      throw GnutlsError(r, [offset] { return scm_list_1(scm_from_long(offset)); });
     }
     if (r < 0) throw GnutlsError(r);
     return SCM_UNSPECIFIED;
@@ -364,5 +359,31 @@ GG_PROCEDURE(record_receive_x, "record-receive!", 2, 0, 0, (SCM session, SCM buf
 namespace gg {
 
 GG_INITIALIZER(define_session_type) { Foreign<Session>::define_type("gnutls-session"); }
+
+}  // namespace gg
+
+namespace gg {
+
+GG_PROCEDURE(session_end_of_stream, "session-end-of-stream", 1, 0, 0, (SCM session),
+             "Return how the peer of @var{session} ended the stream, once a read "
+             "(from the record port or with @code{record-receive!}) has returned "
+             "the end of file: the symbol @code{close-notify} if it closed the "
+             "TLS session properly (with @code{bye}), @code{premature} if the "
+             "connection just went away without TLS closure, and @code{#f} while "
+             "no read has reached the end.") {
+  return guarded("session-end-of-stream", [&] {
+    static SCM const close_notify = scm_from_utf8_symbol("close-notify");
+    static SCM const premature = scm_from_utf8_symbol("premature");
+    switch (session_argument(session, 1).stream_end()) {
+      case Session::StreamEnd::close_notify:
+        return close_notify;
+      case Session::StreamEnd::premature:
+        return premature;
+      case Session::StreamEnd::open:
+        break;
+    }
+    return SCM_BOOL_F;
+  });
+}
 
 }  // namespace gg

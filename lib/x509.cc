@@ -73,7 +73,7 @@ SCM text_from(const void* data, size_t size) {
 
 SCM bytes_of(const Filled& filled) {
   if (filled.result < 0) throw GnutlsError(filled.result);
-  return bytevector_from(filled.bytes.data(), filled.bytes.size());
+  return u8vector_from(filled.bytes.data(), filled.bytes.size());
 }
 
 gnutls_x509_crt_t certificate_argument(SCM obj, int position) {
@@ -88,6 +88,10 @@ gnutls_x509_crt_fmt_t format_argument(SCM obj, int position) {
 unsigned index_argument(SCM obj, int position) {
   return static_cast<unsigned>(integer_argument(obj, position, 0, INT_MAX));
 }
+
+// Distinguished names in the order guile-gnutls (gnutls_x509_crt_get_dn)
+// gave them, which programs compare strings against.
+constexpr unsigned kDnOrder = GNUTLS_X509_DN_FLAG_COMPAT;
 
 // The DN-OID at `index`, or #f past the last one.
 template <class Getter>
@@ -166,20 +170,23 @@ GG_PROCEDURE(x509_private_key_p, "x509-private-key?", 1, 0, 0, (SCM obj),
 
 GG_PROCEDURE(x509_certificate_dn, "x509-certificate-dn", 1, 0, 0, (SCM cert),
              "Return the distinguished name of the subject of @var{cert}, a string "
-             "as in RFC 4514 (for instance @code{\"CN=localhost,O=Example\"}).") {
+             "listing its elements in certificate order, as guile-gnutls did (for "
+             "instance @code{\"O=Example,CN=localhost\"}; RFC 4514 lists them the "
+             "other way round).") {
   return guarded("x509-certificate-dn", [&] {
     OwnedDatum dn;
-    int r = gnutls_x509_crt_get_dn3(certificate_argument(cert, 1), dn.out(), 0);
+    int r = gnutls_x509_crt_get_dn3(certificate_argument(cert, 1), dn.out(), kDnOrder);
     if (r < 0) throw GnutlsError(r);
     return text_from(dn.get().data, dn.get().size);
   });
 }
 
 GG_PROCEDURE(x509_certificate_issuer_dn, "x509-certificate-issuer-dn", 1, 0, 0, (SCM cert),
-             "Return the distinguished name of the issuer of @var{cert}, a string.") {
+             "Return the distinguished name of the issuer of @var{cert}, a string in "
+             "the same order as @code{x509-certificate-dn}.") {
   return guarded("x509-certificate-issuer-dn", [&] {
     OwnedDatum dn;
-    int r = gnutls_x509_crt_get_issuer_dn3(certificate_argument(cert, 1), dn.out(), 0);
+    int r = gnutls_x509_crt_get_issuer_dn3(certificate_argument(cert, 1), dn.out(), kDnOrder);
     if (r < 0) throw GnutlsError(r);
     return text_from(dn.get().data, dn.get().size);
   });
@@ -208,7 +215,7 @@ GG_PROCEDURE(x509_certificate_issuer_dn_oid, "x509-certificate-issuer-dn-oid", 2
 
 GG_PROCEDURE(x509_certificate_fingerprint, "x509-certificate-fingerprint", 2, 0, 0, (SCM cert, SCM digest),
              "Return the fingerprint of @var{cert} computed with @var{digest} (a "
-             "@code{digest/} value such as @code{digest/sha256}), a bytevector.") {
+             "@code{digest/} value such as @code{digest/sha256}), a u8vector.") {
   return guarded("x509-certificate-fingerprint", [&] {
     gnutls_x509_crt_t crt = certificate_argument(cert, 1);
     auto algorithm = static_cast<gnutls_digest_algorithm_t>(enumerate_value(EnumKind::digest, digest, 2));
@@ -220,7 +227,7 @@ GG_PROCEDURE(x509_certificate_fingerprint, "x509-certificate-fingerprint", 2, 0,
 
 GG_PROCEDURE(x509_certificate_key_id, "x509-certificate-key-id", 1, 0, 0, (SCM cert),
              "Return the identifier of the public key of @var{cert} (a SHA-1 hash "
-             "of it), a bytevector.") {
+             "of it), a u8vector.") {
   return guarded("x509-certificate-key-id", [&] {
     gnutls_x509_crt_t crt = certificate_argument(cert, 1);
     return bytes_of(fill_buffer([&](unsigned char* buffer, size_t* size) {
@@ -231,7 +238,7 @@ GG_PROCEDURE(x509_certificate_key_id, "x509-certificate-key-id", 1, 0, 0, (SCM c
 
 GG_PROCEDURE(x509_certificate_authority_key_id, "x509-certificate-authority-key-id", 1, 0, 0, (SCM cert),
              "Return the authority key identifier extension of @var{cert}, a "
-             "bytevector.  Raise @code{error/requested-data-not-available} if "
+             "u8vector.  Raise @code{error/requested-data-not-available} if "
              "@var{cert} has none.") {
   return guarded("x509-certificate-authority-key-id", [&] {
     gnutls_x509_crt_t crt = certificate_argument(cert, 1);
@@ -244,7 +251,7 @@ GG_PROCEDURE(x509_certificate_authority_key_id, "x509-certificate-authority-key-
 
 GG_PROCEDURE(x509_certificate_subject_key_id, "x509-certificate-subject-key-id", 1, 0, 0, (SCM cert),
              "Return the subject key identifier extension of @var{cert}, a "
-             "bytevector.  Raise @code{error/requested-data-not-available} if "
+             "u8vector.  Raise @code{error/requested-data-not-available} if "
              "@var{cert} has none.") {
   return guarded("x509-certificate-subject-key-id", [&] {
     gnutls_x509_crt_t crt = certificate_argument(cert, 1);
@@ -307,8 +314,8 @@ GG_PROCEDURE(x509_certificate_subject_alternative_name, "x509-certificate-subjec
              "Return two values for the @var{index}th subject alternative name of "
              "@var{cert}, counting from zero: its kind (an "
              "@code{x509-subject-alternative-name/} value) and the name, a string "
-             "(an IP address in its usual text form).  Return @code{#f} when there "
-             "is no such name.") {
+             "(an IP address in its usual text form).  Return two values "
+             "@code{#f} and @code{#f} when there is no such name.") {
   return guarded("x509-certificate-subject-alternative-name", [&] {
     gnutls_x509_crt_t crt = certificate_argument(cert, 1);
     unsigned i = index_argument(index, 2);
@@ -316,7 +323,9 @@ GG_PROCEDURE(x509_certificate_subject_alternative_name, "x509-certificate-subjec
       unsigned critical = 0;
       return gnutls_x509_crt_get_subject_alt_name(crt, i, buffer, size, &critical);
     });
-    if (name.result == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) return SCM_BOOL_F;
+    // Two values even past the last name, as guile-gnutls returned.
+    if (name.result == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+      return scm_values(scm_list_2(SCM_BOOL_F, SCM_BOOL_F));
     if (name.result < 0) throw GnutlsError(name.result);
     SCM text;
     if (name.result == GNUTLS_SAN_IPADDRESS && (name.bytes.size() == 4 || name.bytes.size() == 16)) {

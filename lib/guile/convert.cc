@@ -44,4 +44,10 @@ SCM bytevector_from(const void* data, size_t size) {
   return bv;
 }
 
+SCM u8vector_from(const void* data, size_t size) {
+  SCM vector = scm_make_u8vector(scm_from_size_t(size), SCM_UNDEFINED);
+  if (size > 0) std::memcpy(SCM_BYTEVECTOR_CONTENTS(vector), data, size);
+  return vector;
+}
+
 }  // namespace gg

@@ -28,6 +28,12 @@ int fd_argument(SCM obj, int position);
 // A procedure (or #f when `allow_false`).
 SCM procedure_argument(SCM obj, int position, bool allow_false = false);
 
+// A plain bytevector; binary results Scheme sees are made with
+// u8vector_from, as guile-gnutls made them.
 SCM bytevector_from(const void* data, size_t size);
+// A fresh SRFI-4 u8vector holding a copy of `data`: what guile-gnutls
+// returned for binary data, so `u8vector?` holds and it prints as #u8(...).
+// It is a bytevector too.
+SCM u8vector_from(const void* data, size_t size);
 
 }  // namespace gg

@@ -18,7 +18,9 @@ namespace gg {
 class GnutlsError : public std::runtime_error {
  public:
   explicit GnutlsError(int code, std::function<SCM()> extra = {});
-  // With a human-readable explanation as the sole extra argument.
+  // With a human-readable explanation for C++ (what()), not raised: the
+  // Scheme error is (gnutls-error ERROR PROCEDURE), the shape guile-gnutls
+  // raised and handlers of three arguments expect.
   GnutlsError(int code, const std::string& message);
   int code() const { return code_; }
   SCM extra_arguments() const;

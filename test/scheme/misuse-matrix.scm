@@ -505,6 +505,7 @@ RECORDS are the child's reports, in order."
     (session-cipher . ,session-cipher)
     (session-client-authentication-type . ,session-client-authentication-type)
     (session-compression-method . ,session-compression-method)
+    (session-end-of-stream . ,session-end-of-stream)
     (session-kx . ,session-kx)
     (session-mac . ,session-mac)
     (session-our-certificate-chain . ,session-our-certificate-chain)

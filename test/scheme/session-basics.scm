@@ -66,21 +66,18 @@
 (test-group "priorities"
   (let ((session (make-session connection-end/client)))
     (test-assert "a valid string" (begin (set-session-priorities! session "NORMAL") #t))
-    (test-assert "an invalid string says where it failed"
-      (match (error-of (lambda () (set-session-priorities! session "NORMAL:+BOGUS")))
-        (('gnutls-error err 'set-session-priorities! offset message)
-         (and (eq? err error/invalid-request)
-              (= offset 7)
-              (string-contains message "+BOGUS")))
-        (other (pk other) #f)))))
+    ;; The offset alone, as guile-gnutls 3.7 raised it.
+    (test-equal "an invalid string says where it failed"
+      (list 'gnutls-error error/invalid-request 'set-session-priorities! 7)
+      (error-of (lambda () (set-session-priorities! session "NORMAL:+BOGUS"))))))
 
 (test-group "no transport"
   (let ((session (make-anonymous-session connection-end/client)))
-    (test-assert "handshake raises a clear error instead of reading fd 0"
-      (match (error-of (lambda () (handshake session)))
-        (('gnutls-error err 'handshake message)
-         (and (eq? err error/invalid-request) (string-contains message "transport")))
-        (_ #f)))
+    ;; (gnutls-error ERROR PROCEDURE), the shape of guile-gnutls's errors,
+    ;; which handlers of three arguments expect.
+    (test-equal "handshake raises an error instead of reading fd 0"
+      (list 'gnutls-error error/invalid-request 'handshake)
+      (error-of (lambda () (handshake session))))
     (test-assert "record-receive! likewise"
       (match (error-of (lambda () (record-receive! session (make-bytevector 10))))
         (('gnutls-error err 'record-receive! . _) (eq? err error/invalid-request))

@@ -59,7 +59,7 @@ client session, the server's report and the child's exit status."
            (test-eq "authentication" credentials/certificate
              (session-authentication-type session))
            (test-equal "valid chain: empty status" '() (peer-certificate-status session))
-           (test-equal "peer chain" '("CN=localhost,O=Test PKI")
+           (test-equal "peer chain" '("O=Test PKI,CN=localhost")
              (map certificate-dn (session-peer-certificate-chain session)))
            (test-assert "peer certificate matches the host"
              (x509-certificate-matches-hostname?
@@ -126,7 +126,7 @@ client session, the server's report and the child's exit status."
                                (client-credentials) tls13-priorities)))
          (test-eqv "server exit status" 0 status)
          (test-equal "the peer sent its chain, its own certificate first"
-           '("CN=localhost,O=Test PKI" "CN=Test CA,O=Test PKI")
+           '("O=Test PKI,CN=localhost" "O=Test PKI,CN=Test CA")
            (map certificate-dn (session-peer-certificate-chain session)))
          (test-equal "valid chain" '() (peer-certificate-status session)))))
 
