@@ -12,6 +12,7 @@ SchemeErrorToRaise SchemeErrorToRaise::from_current_exception() {
     e.kind = Kind::gnutls;
     e.first = error_enumerate(x.code());
     e.second = x.extra_arguments();
+    if (x.explained()) e.explanation = scm_from_utf8_string(x.what());
   } catch (const WrongTypeArgument& x) {
     e.kind = Kind::wrong_type;
     e.first = x.object();
@@ -40,11 +41,33 @@ SchemeErrorToRaise SchemeErrorToRaise::from_current_exception() {
   return e;
 }
 
+namespace {
+
+// The last explained gnutls-error raised in this thread, as (ARGS .
+// EXPLANATION), or #f.  Guile's `throw' copies its argument list, so the
+// printer receives a list equal to ARGS, not ARGS itself; a fluid keeps
+// the pair per thread.
+SCM last_explanation() {
+  static SCM const fluid = scm_permanent_object(scm_make_fluid_with_default(SCM_BOOL_F));
+  return fluid;
+}
+
+}  // namespace
+
+SCM error_explanation(SCM args) {
+  SCM last = scm_fluid_ref(last_explanation());
+  if (scm_is_pair(last) && scm_is_true(scm_equal_p(scm_car(last), args))) return scm_cdr(last);
+  return SCM_BOOL_F;
+}
+
 void SchemeErrorToRaise::raise(const char* who) const {
   static SCM const gnutls_error = scm_from_utf8_symbol("gnutls-error");
   switch (kind) {
-    case Kind::gnutls:
-      scm_throw(gnutls_error, scm_cons2(first, scm_from_utf8_symbol(who), second));
+    case Kind::gnutls: {
+      SCM args = scm_cons2(first, scm_from_utf8_symbol(who), second);
+      scm_fluid_set_x(last_explanation(), scm_is_string(explanation) ? scm_cons(args, explanation) : SCM_BOOL_F);
+      scm_throw(gnutls_error, args);
+    }
     case Kind::wrong_type:
       if (expected != nullptr) scm_wrong_type_arg_msg(who, position, first, expected);
       scm_wrong_type_arg(who, position, first);

@@ -22,11 +22,17 @@ struct SchemeErrorToRaise {
   SCM second = SCM_EOL;     // extra arguments / args
   int position = 0;         // argument position or errno
   const char* expected = nullptr;
+  SCM explanation = SCM_BOOL_F;  // a gnutls-error's explanation, a string
 
   // Convert the exception being handled (call from a catch block only).
   static SchemeErrorToRaise from_current_exception();
   [[noreturn]] void raise(const char* who) const;
 };
+
+// The explanation of the gnutls-error with arguments ARGS (the list the
+// error printer receives, or `exception-args' of the exception), if it is
+// the last one the boundary raised in this thread; #f otherwise.
+SCM error_explanation(SCM args);
 
 template <class Body>
 auto guarded(const char* who, Body&& body) -> decltype(body()) {

@@ -18,15 +18,18 @@ namespace gg {
 class GnutlsError : public std::runtime_error {
  public:
   explicit GnutlsError(int code, std::function<SCM()> extra = {});
-  // With a human-readable explanation for C++ (what()), not raised: the
-  // Scheme error is (gnutls-error ERROR PROCEDURE), the shape guile-gnutls
-  // raised and handlers of three arguments expect.
+  // With a human-readable explanation (what()).  The Scheme error keeps
+  // the shape guile-gnutls raised, (gnutls-error ERROR PROCEDURE), which
+  // handlers of three arguments expect; the explanation travels beside it
+  // (see error_explanation in boundary.hh) and the error printer shows it.
   GnutlsError(int code, const std::string& message);
   int code() const { return code_; }
+  bool explained() const { return explained_; }
   SCM extra_arguments() const;
 
  private:
   int code_;
+  bool explained_ = false;
   std::function<SCM()> extra_;
 };
 

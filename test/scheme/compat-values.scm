@@ -286,5 +286,24 @@ bytevector, or nothing) and close."
   (test-equal "not a session"
     'wrong-type-arg (car (error-of (lambda () (session-end-of-stream 42))))))
 
+(test-group "explained errors keep three arguments"
+  (let ((session (make-session connection-end/client)))
+    (test-equal "a three-argument handler receives them"
+      (list error/invalid-request 'session-protocol)
+      (catch 'gnutls-error
+        (lambda () (session-protocol session))
+        (lambda (key error procedure) (list error procedure))))
+    (test-assert "the printer shows the explanation"
+      (string-contains (or (printed-error (lambda () (session-protocol session))) "")
+                       "(the handshake has not completed"))
+    (test-equal "an explanation belongs to its own error"
+      '(#f #t)
+      (begin
+        (catch 'gnutls-error (lambda () (session-protocol session)) (const #f))
+        (list (%gnutls-error-explanation
+               (list error/invalid-request 'session-cipher))
+              (string? (%gnutls-error-explanation
+                        (list error/invalid-request 'session-protocol))))))))
+
 (test-end "compat-values")
 (test-exit)

@@ -22,11 +22,9 @@ another exception."
         (_ (list key))))))
 
 (define (error-message thunk)
-  "The message (first extra argument) of the gnutls-error THUNK raises."
-  (catch 'gnutls-error
-    (lambda () (thunk) #f)
-    (lambda (key error procedure . extra)
-      (match extra (((? string? message) . _) message) (_ #f)))))
+  "What the error printer shows for the gnutls-error THUNK raises: the
+explanation travels beside the error's three arguments."
+  (printed-error thunk))
 
 (define (post-handshake-operations session)
   "Thunks calling every operation that needs an established session."

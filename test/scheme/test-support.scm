@@ -17,6 +17,7 @@
             call-with-socketpair
             call-with-pipe
             this-project-module?
+            printed-error
             wrapping-port))
 
 ;; Under a sanitizer build the runtimes are preloaded into this guile only
@@ -25,6 +26,19 @@
 ;; Guile children get them back through wrappers.
 (when (getenv "SANITIZER_PRELOAD")
   (unsetenv "LD_PRELOAD"))
+
+(define (printed-error thunk)
+  "Return what the error printer shows for the gnutls-error THUNK raises
+(GnuTLS's description and this module's explanation, as a REPL reports
+it), or #f if THUNK returns or raises something else."
+  (with-exception-handler
+      (lambda (e)
+        (and (eq? (exception-kind e) 'gnutls-error)
+             (call-with-output-string
+               (lambda (port)
+                 (print-exception port #f (exception-kind e) (exception-args e))))))
+    (lambda () (thunk) #f)
+    #:unwind? #t))
 
 (define anonymous-priorities
   ;; Anonymous key exchange needs TLS 1.2; GnuTLS disables it by default.
