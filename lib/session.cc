@@ -18,21 +18,6 @@ namespace gg {
 
 namespace {
 
-// GnuTLS allows one thread sending and one receiving at a time: a second
-// sender (or receiver) gets an error instead of corrupting the session.
-class OneAtATime {
- public:
-  OneAtATime(std::atomic<bool>& busy, const char* message) : busy_(busy) {
-    if (busy_.exchange(true)) throw GnutlsError(GNUTLS_E_INVALID_REQUEST, message);
-  }
-  OneAtATime(const OneAtATime&) = delete;
-  OneAtATime& operator=(const OneAtATime&) = delete;
-  ~OneAtATime() { busy_ = false; }
-
- private:
-  std::atomic<bool>& busy_;
-};
-
 // Run the asyncs Guile has queued for this thread (signal handlers, mostly);
 // an exception one raises is thrown on as a PendingSchemeException.
 void run_asyncs() {
@@ -80,19 +65,28 @@ void Session::collecting() noexcept {
   if (scm_is_true(record_port)) close_collected_record_port(record_port, *this);
 }
 
+// No operation is running (the entry says so), so GnuTLS holds no pointer
+// to the old transport; a record port asking for its wait descriptor
+// meanwhile keeps it alive through shared_transport().
 void Session::use_fd(int fd) {
-  transport_ = std::make_unique<io::FdTransport>(fd);
-  transport_->install(session_);
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a transport change");
+  std::shared_ptr<io::Transport> transport = std::make_shared<io::FdTransport>(fd);
+  transport->install(session_);
+  std::atomic_store(&transport_, std::move(transport));
   transport_port = SCM_BOOL_F;
 }
 
 void Session::use_port(SCM port) {
-  transport_ = io::transport_for_port(port);
-  transport_->install(session_);
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a transport change");
+  std::shared_ptr<io::Transport> transport = io::transport_for_port(port);
+  transport->install(session_);
+  // The new port is reachable from here before the old transport goes.
   transport_port = port;
+  std::atomic_store(&transport_, std::move(transport));
 }
 
 void Session::use_credentials(gnutls_credentials_type_t type, void* raw, std::shared_ptr<void> owner) {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a credentials change");
   int r = gnutls_credentials_set(session_, type, raw);
   if (r < 0) throw GnutlsError(r);
   credentials_[type] = std::move(owner);
@@ -103,6 +97,19 @@ void Session::require_transport() const {
     throw GnutlsError(GNUTLS_E_INVALID_REQUEST,
                       "session has no transport: call set-session-transport-fd! or "
                       "set-session-transport-port! first");
+}
+
+// The program owns the descriptor: once it closed it, the number may name
+// a file it opened since, which a handshake would write into.  One fstat
+// per handshake or bye; records are not checked (see the manual).
+void Session::require_descriptor_as_given() const {
+  if (transport_ && transport_->reused_since_given()) {
+    int fd = transport_->wait_fd();
+    throw GnutlsError(GNUTLS_E_INVALID_REQUEST,
+                      "transport descriptor " + std::to_string(fd) +
+                          " no longer refers to the file given to set-session-transport-fd! "
+                          "(it was closed, and its number reused)");
+  }
 }
 
 void Session::throw_pending_exception() {
@@ -170,6 +177,8 @@ int Session::run(Op op_once) {
 }
 
 int Session::handshake() {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a handshake");
+  require_descriptor_as_given();
   int r = run([this] { return gnutls_handshake(session_); });
   if (r < 0 && gnutls_error_is_fatal(r)) tell_peer_why(r);
   return r;
@@ -205,7 +214,9 @@ void Session::tell_peer_why(int handshake_error) {
 }
 
 int Session::bye(gnutls_close_request_t how) {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a bye");
   if (bye_sent_) throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "bye was already called on this session");
+  require_descriptor_as_given();
   int r = run([this, how] { return gnutls_bye(session_, how); });
   if (r == GNUTLS_E_SUCCESS) bye_sent_ = true;
   return r;
@@ -214,8 +225,8 @@ int Session::bye(gnutls_close_request_t how) {
 int Session::receive(void* buffer, size_t size) {
   // The end of the stream stays the end: GnuTLS itself would call the
   // session invalid after a premature termination.
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::reader, "a receive");
   if (at_end_) return 0;
-  OneAtATime one_receiver(receiving_, "another thread is receiving on this session");
   int r = run([this, buffer, size] { return static_cast<int>(gnutls_record_recv(session_, buffer, size)); });
   if (r == GNUTLS_E_PREMATURE_TERMINATION) r = 0;  // a peer gone without close_notify
   if (r == 0 && size > 0) at_end_ = true;
@@ -223,18 +234,28 @@ int Session::receive(void* buffer, size_t size) {
 }
 
 int Session::send(const void* data, size_t size) {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::writer, "a send");
   if (bye_sent_)
     throw GnutlsError(GNUTLS_E_INVALID_SESSION, "cannot send: bye was called on this session");
-  OneAtATime one_sender(sending_, "another thread is sending on this session");
   return run([this, data, size] { return static_cast<int>(gnutls_record_send(session_, data, size)); });
 }
 
 int Session::rehandshake() {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a rehandshake");
+  require_descriptor_as_given();
   return run([this] { return gnutls_rehandshake(session_); });
 }
 
 int Session::reauthenticate() {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a reauthentication");
+  require_descriptor_as_given();
   return run([this] { return gnutls_reauth(session_, 0); });
+}
+
+int Session::send_alert(gnutls_alert_level_t level, gnutls_alert_description_t description) {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "an alert-send");
+  require_descriptor_as_given();
+  return run([this, level, description] { return gnutls_alert_send(session_, level, description); });
 }
 
 }  // namespace gg
