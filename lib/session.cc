@@ -223,9 +223,9 @@ int Session::bye(gnutls_close_request_t how) {
 }
 
 int Session::receive(void* buffer, size_t size) {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::reader, "a receive");
   // The end of the stream stays the end: GnuTLS itself would call the
   // session invalid after a premature termination.
-  SessionActivity::Entry entry(activity_, SessionActivity::Role::reader, "a receive");
   if (at_end_) return 0;
   int r = run([this, buffer, size] { return static_cast<int>(gnutls_record_recv(session_, buffer, size)); });
   if (r == GNUTLS_E_PREMATURE_TERMINATION) r = 0;  // a peer gone without close_notify
