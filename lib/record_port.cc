@@ -39,7 +39,8 @@ SCM port_session(SCM port) { return scm_car(port_stream(port)); }
 // non-blocking mode.
 bool transport_nonblocking(Session& s) {
   if (s.nonblocking()) return true;
-  int fd = s.transport() == nullptr ? -1 : s.transport()->wait_fd();
+  std::shared_ptr<io::Transport> transport = s.shared_transport();
+  int fd = transport == nullptr ? -1 : transport->wait_fd();
   if (fd < 0) return false;
   int flags = fcntl(fd, F_GETFL);
   return flags >= 0 && (flags & O_NONBLOCK) != 0;
@@ -76,7 +77,7 @@ size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
   // answer: the display-then-read idiom needs no force-output.
   SCM session = port_session(port);
   Session* maybe = Foreign<Session>::unwrap(session);
-  bool nonblocking = maybe != nullptr && maybe->transport() != nullptr && transport_nonblocking(*maybe);
+  bool nonblocking = maybe != nullptr && transport_nonblocking(*maybe);
   if (!nonblocking) scm_flush(port);
   return guarded("session-record-port", [&]() -> size_t {
     Session& s = Foreign<Session>::require(session, 1);
@@ -105,8 +106,11 @@ size_t write_record(SCM port, SCM src, size_t start, size_t count) {
 
 int transport_wait_fd(SCM port) {
   Session* s = Foreign<Session>::unwrap(port_session(port));
-  if (s == nullptr || s->transport() == nullptr) return -1;
-  return s->transport()->wait_fd();
+  if (s == nullptr) return -1;
+  // Not inside a session operation: another thread may replace the
+  // transport meanwhile, so hold on to it.
+  std::shared_ptr<io::Transport> transport = s->shared_transport();
+  return transport == nullptr ? -1 : transport->wait_fd();
 }
 
 // Suspendable ports (and Fibers) wait for a read by polling this fd for

@@ -18,21 +18,6 @@ namespace gg {
 
 namespace {
 
-// GnuTLS allows one thread sending and one receiving at a time: a second
-// sender (or receiver) gets an error instead of corrupting the session.
-class OneAtATime {
- public:
-  OneAtATime(std::atomic<bool>& busy, const char* message) : busy_(busy) {
-    if (busy_.exchange(true)) throw GnutlsError(GNUTLS_E_INVALID_REQUEST, message);
-  }
-  OneAtATime(const OneAtATime&) = delete;
-  OneAtATime& operator=(const OneAtATime&) = delete;
-  ~OneAtATime() { busy_ = false; }
-
- private:
-  std::atomic<bool>& busy_;
-};
-
 // Run the asyncs Guile has queued for this thread (signal handlers, mostly);
 // an exception one raises is thrown on as a PendingSchemeException.
 void run_asyncs() {
@@ -140,19 +125,28 @@ void Session::collecting() noexcept {
   if (scm_is_true(record_port)) close_collected_record_port(record_port, *this);
 }
 
+// No operation is running (the entry says so), so GnuTLS holds no pointer
+// to the old transport; a record port asking for its wait descriptor
+// meanwhile keeps it alive through shared_transport().
 void Session::use_fd(int fd) {
-  transport_ = std::make_unique<io::FdTransport>(fd);
-  transport_->install(session_);
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a transport change");
+  std::shared_ptr<io::Transport> transport = std::make_shared<io::FdTransport>(fd);
+  transport->install(session_);
+  std::atomic_store(&transport_, std::move(transport));
   transport_port = SCM_BOOL_F;
 }
 
 void Session::use_port(SCM port) {
-  transport_ = io::transport_for_port(port);
-  transport_->install(session_);
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a transport change");
+  std::shared_ptr<io::Transport> transport = io::transport_for_port(port);
+  transport->install(session_);
+  // The new port is reachable from here before the old transport goes.
   transport_port = port;
+  std::atomic_store(&transport_, std::move(transport));
 }
 
 void Session::use_credentials(gnutls_credentials_type_t type, void* raw, std::shared_ptr<void> owner) {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a credentials change");
   int r = gnutls_credentials_set(session_, type, raw);
   if (r < 0) throw GnutlsError(r);
   credentials_[type] = std::move(owner);
@@ -163,6 +157,19 @@ void Session::require_transport() const {
     throw GnutlsError(GNUTLS_E_INVALID_REQUEST,
                       "session has no transport: call set-session-transport-fd! or "
                       "set-session-transport-port! first");
+}
+
+// The program owns the descriptor: once it closed it, the number may name
+// a file it opened since, which a handshake would write into.  One fstat
+// per handshake or bye; records are not checked (see the manual).
+void Session::require_descriptor_as_given() const {
+  if (transport_ && transport_->reused_since_given()) {
+    int fd = transport_->wait_fd();
+    throw GnutlsError(GNUTLS_E_INVALID_REQUEST,
+                      "transport descriptor " + std::to_string(fd) +
+                          " no longer refers to the file given to set-session-transport-fd! "
+                          "(it was closed, and its number reused)");
+  }
 }
 
 void Session::throw_pending_exception() {
@@ -245,13 +252,16 @@ int Session::run(Op op) {
 }
 
 void Session::set_handshake_timeout(unsigned ms) {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a timeout change");
   gnutls_handshake_set_timeout(session_, ms);
   handshake_timeout_ms_ = ms;
 }
 
 int Session::handshake() {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a handshake");
   require_transport();
   check_phase(phase_, Operation::handshake);
+  require_descriptor_as_given();
   if (!handshake_in_progress_) {
     // GnuTLS bounds the waits it does itself; the session's own waits (a
     // short read over a blocking transport) end at the same deadline.
@@ -328,8 +338,10 @@ void Session::note_alert(int result) {
 }
 
 int Session::bye(gnutls_close_request_t how) {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a bye");
   require_transport();
   check_phase(phase_, Operation::bye);
+  require_descriptor_as_given();
   if (phase_ == Phase::failed) {
     // The failed handshake ended the TLS session (with an alert, where one
     // could be sent): there is nothing left to close, and a cleanup that
@@ -353,6 +365,7 @@ int Session::bye(gnutls_close_request_t how) {
 }
 
 int Session::receive(void* buffer, size_t size) {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::reader, "a receive");
   // The end of the stream stays the end: GnuTLS itself would call the
   // session invalid after a premature termination.
   if (at_end_) return 0;
@@ -361,7 +374,6 @@ int Session::receive(void* buffer, size_t size) {
   if (phase_ == Phase::closed && bye_how_ == GNUTLS_SHUT_RDWR) return 0;  // bye read the peer's close_notify
   if (phase_ == Phase::closing && bye_how_ == GNUTLS_SHUT_RDWR)
     throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "bye is waiting for the peer's close_notify: call bye again");
-  OneAtATime one_receiver(receiving_, "another thread is receiving on this session");
   int r = run([this, buffer, size] { return static_cast<int>(gnutls_record_recv(session_, buffer, size)); });
   if (r == 0 && size > 0) alert_received_ = true;  // close_notify
   bool premature = r == GNUTLS_E_PREMATURE_TERMINATION;
@@ -374,29 +386,35 @@ int Session::receive(void* buffer, size_t size) {
 }
 
 int Session::send(const void* data, size_t size) {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::writer, "a send");
   if (bye_sent_ || phase_ == Phase::closing)
     throw GnutlsError(GNUTLS_E_INVALID_SESSION, "cannot send: bye was called on this session");
   require_transport();
   check_phase(phase_, Operation::send);
-  OneAtATime one_sender(sending_, "another thread is sending on this session");
   return run([this, data, size] { return static_cast<int>(gnutls_record_send(session_, data, size)); });
 }
 
 int Session::rehandshake() {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a rehandshake");
   require_transport();
   check_phase(phase_, Operation::post_handshake);
+  require_descriptor_as_given();
   return run([this] { return gnutls_rehandshake(session_); });
 }
 
 int Session::reauthenticate() {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a reauthentication");
   require_transport();
   check_phase(phase_, Operation::post_handshake);
+  require_descriptor_as_given();
   return run([this] { return gnutls_reauth(session_, 0); });
 }
 
 int Session::send_alert(gnutls_alert_level_t level, gnutls_alert_description_t description) {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "an alert-send");
   require_transport();
   check_phase(phase_, Operation::alert);
+  require_descriptor_as_given();
   if (!can_send_alerts()) throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "the session has no priorities");
   return run([this, level, description] { return gnutls_alert_send(session_, level, description); });
 }

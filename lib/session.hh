@@ -5,6 +5,7 @@
 #include "io/deadline_wait_fd.hh"
 #include "io/readiness_fd.hh"
 #include "io/transport.hh"
+#include "session_activity.hh"
 
 #include <gnutls/gnutls.h>
 #include <libguile.h>
@@ -29,9 +30,14 @@ class Session {
   bool nonblocking() const { return (flags_ & GNUTLS_NONBLOCK) != 0; }
 
   // Transports.  The session never closes the fd or port it is given.
+  // Replacing the transport needs the session to itself (see activity()).
   void use_fd(int fd);
   void use_port(SCM port);
   io::Transport* transport() const { return transport_.get(); }
+  // The transport, kept alive for the caller even if another thread
+  // replaces it meanwhile: for code outside the session's operations (the
+  // record port's wait descriptors).
+  std::shared_ptr<io::Transport> shared_transport() const { return std::atomic_load(&transport_); }
 
   // Give GnuTLS the credentials `raw`, keeping `owner` (which keeps `raw`
   // valid) for as long as the session may use them.
@@ -54,6 +60,10 @@ class Session {
   // Bound every later handshake (the first and any re-handshake) to `ms`
   // milliseconds in all, 0 for no limit; GNUTLS_E_TIMEDOUT when it expires.
   void set_handshake_timeout(unsigned ms);
+
+  // What runs on the session: each operation above enters it first, and
+  // so must any other call that changes what a handshake uses.
+  SessionActivity& activity() { return activity_; }
 
   // Throw the error for GnuTLS result `code` (< 0): the transport's pending
   // Scheme exception if there is one, else GnutlsError.
@@ -115,6 +125,7 @@ class Session {
 
  private:
   void require_transport() const;
+  void require_descriptor_as_given() const;
   void throw_pending_exception();
   void throw_away_pending_exception();
   void tell_peer_why(int handshake_error);
@@ -128,7 +139,7 @@ class Session {
 
   gnutls_session_t session_ = nullptr;
   unsigned flags_;
-  std::unique_ptr<io::Transport> transport_;
+  std::shared_ptr<io::Transport> transport_;
   std::map<gnutls_credentials_type_t, std::shared_ptr<void>> credentials_;
   bool bye_sent_ = false;
   Phase phase_ = Phase::fresh;
@@ -142,8 +153,7 @@ class Session {
   int handshake_wait_fd_ = -1;
   bool at_end_ = false;  // the peer closed (with or without close_notify)
   StreamEnd stream_end_ = StreamEnd::open;
-  std::atomic<bool> sending_{false};    // a thread is in send()
-  std::atomic<bool> receiving_{false};  // a thread is in receive()
+  SessionActivity activity_;
 };
 
 }  // namespace gg

@@ -196,6 +196,7 @@ GG_PROCEDURE(set_session_priorities_x, "set-session-priorities!", 2, 0, 0, (SCM 
   return guarded("set-session-priorities!", [&] {
     Session& s = session_argument(session, 1);
     std::string text = string_argument(priorities, 2);
+    SessionActivity::Entry entry(s.activity(), SessionActivity::Role::sole, "a priority change");
     const char* error_position = nullptr;
     int r = gnutls_priority_set_direct(s.get(), text.c_str(), &error_position);
     if (r == GNUTLS_E_INVALID_REQUEST && error_position != nullptr) {
@@ -211,7 +212,9 @@ GG_PROCEDURE(set_session_priorities_x, "set-session-priorities!", 2, 0, 0, (SCM 
 GG_PROCEDURE(set_session_default_priority_x, "set-session-default-priority!", 1, 0, 0, (SCM session),
              "Use GnuTLS's default priorities (the system's policy) for @var{session}.") {
   return guarded("set-session-default-priority!", [&] {
-    int r = gnutls_set_default_priority(session_argument(session, 1).get());
+    Session& s = session_argument(session, 1);
+    SessionActivity::Entry entry(s.activity(), SessionActivity::Role::sole, "a priority change");
+    int r = gnutls_set_default_priority(s.get());
     if (r < 0) throw GnutlsError(r);
     return SCM_UNSPECIFIED;
   });
@@ -225,6 +228,7 @@ GG_PROCEDURE(set_session_server_name_x, "set-session-server-name!", 3, 0, 0,
     Session& s = session_argument(session, 1);
     auto t = static_cast<gnutls_server_name_type_t>(enumerate_value(EnumKind::server_name_type, type, 2));
     std::string host = string_argument(name, 3);
+    SessionActivity::Entry entry(s.activity(), SessionActivity::Role::sole, "a server name change");
     int r = gnutls_server_name_set(s.get(), t, host.data(), host.size());
     if (r < 0) throw GnutlsError(r);
     return SCM_UNSPECIFIED;
@@ -236,7 +240,9 @@ GG_PROCEDURE(set_session_dh_prime_bits_x, "set-session-dh-prime-bits!", 2, 0, 0,
              "@var{session} accepts.") {
   return guarded("set-session-dh-prime-bits!", [&] {
     Session& s = session_argument(session, 1);
-    gnutls_dh_set_prime_bits(s.get(), static_cast<unsigned>(integer_argument(bits, 2, 0, UINT_MAX)));
+    auto prime_bits = static_cast<unsigned>(integer_argument(bits, 2, 0, UINT_MAX));
+    SessionActivity::Entry entry(s.activity(), SessionActivity::Role::sole, "a parameter change");
+    gnutls_dh_set_prime_bits(s.get(), prime_bits);
     return SCM_UNSPECIFIED;
   });
 }

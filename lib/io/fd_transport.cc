@@ -27,6 +27,14 @@ bool FdTransport::still_as_given() const {
   return !identified_ || (st.st_dev == device_ && st.st_ino == inode_);
 }
 
+bool FdTransport::reused_since_given() const {
+  // A descriptor that was not open when given and is now names a file the
+  // program opened since; one closed and not reused fails on its own.
+  struct stat st;
+  if (fstat(fd_, &st) != 0) return false;
+  return !identified_ || st.st_dev != device_ || st.st_ino != inode_;
+}
+
 bool is_nonblocking(int fd) {
   int flags = fcntl(fd, F_GETFL);
   return flags >= 0 && (flags & O_NONBLOCK) != 0;

@@ -26,6 +26,7 @@ class FdTransport final : public Transport {
   int fd() const { return fd_; }
   // The descriptor still refers to the file it referred to when given.
   bool still_as_given() const override;
+  bool reused_since_given() const override;
 
  private:
   int fd_;

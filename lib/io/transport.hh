@@ -48,6 +48,9 @@ class Transport {
   // False if what the transport writes to is known to have been closed (and
   // its descriptor perhaps reused for another file) since it was given.
   virtual bool still_as_given() const { return true; }
+  // True if what the transport was given is known to have been closed and
+  // its descriptor number to name another open file now.
+  virtual bool reused_since_given() const { return false; }
 
   // Route `session`'s push/pull through this transport.  The transport must
   // outlive the session's use of it.

@@ -186,3 +186,36 @@ TEST_CASE("still_as_given tells a descriptor closed and reused for another file"
   close(p[1]);
   sp.fd[1] = -1;
 }
+
+TEST_CASE("reused_since_given tells a reused descriptor, not a merely closed one", "[fd]") {
+  SocketPair sp;
+  int number = sp.fd[1];
+  FdTransport t(number);
+  REQUIRE_FALSE(t.reused_since_given());
+
+  close(number);
+  REQUIRE_FALSE(t.reused_since_given());  // closed: I/O on it fails by itself
+
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  REQUIRE(dup2(p[1], number) == number);
+  REQUIRE(t.reused_since_given());
+
+  close(number);
+  close(p[0]);
+  close(p[1]);
+  sp.fd[1] = -1;
+}
+
+TEST_CASE("reused_since_given: a descriptor not open when given and open now", "[fd]") {
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  int number = p[1] + 10;
+  FdTransport t(number);  // nothing there yet
+  REQUIRE_FALSE(t.reused_since_given());
+  REQUIRE(dup2(p[1], number) == number);
+  REQUIRE(t.reused_since_given());
+  close(number);
+  close(p[0]);
+  close(p[1]);
+}
