@@ -1,8 +1,12 @@
-#include "guile/boundary.hh"
-
-#include "enumerates.hh"
+#include "boundary.hh"
 
 namespace gg {
+
+namespace {
+ErrorEnumerateFunction installed_error_enumerate = nullptr;
+}  // namespace
+
+void set_error_enumerate_function(ErrorEnumerateFunction function) { installed_error_enumerate = function; }
 
 SchemeErrorToRaise SchemeErrorToRaise::from_current_exception() {
   SchemeErrorToRaise e;
@@ -10,7 +14,7 @@ SchemeErrorToRaise SchemeErrorToRaise::from_current_exception() {
     throw;
   } catch (const GnutlsError& x) {
     e.kind = Kind::gnutls;
-    e.first = error_enumerate(x.code());
+    e.first = installed_error_enumerate != nullptr ? installed_error_enumerate(x.code()) : scm_from_int(x.code());
     e.second = x.extra_arguments();
   } catch (const WrongTypeArgument& x) {
     e.kind = Kind::wrong_type;

@@ -4,7 +4,7 @@
 // before the matching Scheme error is raised.
 #pragma once
 
-#include "guile/errors.hh"
+#include "errors.hh"
 
 #include <libguile.h>
 
@@ -27,6 +27,11 @@ struct SchemeErrorToRaise {
   static SchemeErrorToRaise from_current_exception();
   [[noreturn]] void raise(const char* who) const;
 };
+
+// The Scheme object a GnuTLS error code is raised with.  The tls layer owns
+// the error enumerates and installs this at init, before any procedure runs.
+using ErrorEnumerateFunction = SCM (*)(int code);
+void set_error_enumerate_function(ErrorEnumerateFunction function);
 
 template <class Body>
 auto guarded(const char* who, Body&& body) -> decltype(body()) {

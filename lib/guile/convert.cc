@@ -1,4 +1,4 @@
-#include "guile/convert.hh"
+#include "convert.hh"
 
 #include <climits>
 #include <cstdlib>

@@ -2,7 +2,7 @@
 // that no Scheme error escapes while C++ objects are alive.
 #pragma once
 
-#include "guile/errors.hh"
+#include "errors.hh"
 
 #include <libguile.h>
 

@@ -3,7 +3,7 @@
 // every C++ object of the call has been destroyed.
 #pragma once
 
-#include "guile/captured_exception.hh"
+#include "captured_exception.hh"
 
 #include <libguile.h>
 

@@ -5,8 +5,8 @@
 // explicit release.  A type may also act just before its collection.
 #pragma once
 
-#include "guile/errors.hh"
-#include "guile/printing.hh"
+#include "errors.hh"
+#include "printing.hh"
 
 #include <libguile.h>
 

@@ -1,6 +1,6 @@
-#include "guile/printing.hh"
+#include "printing.hh"
 
-#include "guile/procedures.hh"
+#include "procedures.hh"
 
 #include <cstdio>
 #include <string>

@@ -1,4 +1,4 @@
-#include "guile/procedures.hh"
+#include "procedures.hh"
 
 #include <cctype>
 #include <string>

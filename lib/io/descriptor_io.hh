@@ -7,7 +7,7 @@
 // handlers first.
 #pragma once
 
-#include "io/transport.hh"
+#include "transport.hh"
 
 #include <atomic>
 

@@ -1,6 +1,6 @@
-#include "io/fd_transport.hh"
+#include "fd_transport.hh"
 
-#include "io/descriptor_io.hh"
+#include "descriptor_io.hh"
 
 #include <fcntl.h>
 #include <poll.h>

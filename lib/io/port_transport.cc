@@ -1,7 +1,7 @@
-#include "io/port_transport.hh"
+#include "port_transport.hh"
 
-#include "io/fd_transport.hh"
-#include "io/port_buffers.hh"
+#include "fd_transport.hh"
+#include "port_buffers.hh"
 
 #include <poll.h>
 

@@ -1,4 +1,4 @@
-#include "io/transport.hh"
+#include "transport.hh"
 
 #include <cerrno>
 

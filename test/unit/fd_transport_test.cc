@@ -1,4 +1,4 @@
-#include "io/fd_transport.hh"
+#include "fd_transport.hh"
 
 #include <catch2/catch.hpp>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "io/port_transport.hh"
+#include "port_transport.hh"
 
 #include <catch2/catch.hpp>
 #include <libguile.h>

@@ -1,8 +1,8 @@
 // Cipher suites: the name GnuTLS gives a key exchange, cipher and MAC
 // combination.
 #include "enumerates.hh"
-#include "guile/boundary.hh"
-#include "guile/procedures.hh"
+#include "boundary.hh"
+#include "procedures.hh"
 
 #include <gnutls/gnutls.h>
 

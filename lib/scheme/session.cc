@@ -1,10 +1,10 @@
 // Scheme procedures on sessions: creation, handshake, parameters, and what
 // was negotiated.
 #include "enumerates.hh"
-#include "guile/boundary.hh"
-#include "guile/convert.hh"
-#include "guile/foreign.hh"
-#include "guile/procedures.hh"
+#include "boundary.hh"
+#include "convert.hh"
+#include "foreign.hh"
+#include "procedures.hh"
 #include "record_port.hh"
 #include "session.hh"
 #include "session_memory.hh"

@@ -1,10 +1,10 @@
 #include "dh_parameters.hh"
 
 #include "enumerates.hh"
-#include "guile/boundary.hh"
-#include "guile/convert.hh"
-#include "guile/foreign.hh"
-#include "guile/procedures.hh"
+#include "boundary.hh"
+#include "convert.hh"
+#include "foreign.hh"
+#include "procedures.hh"
 
 #include <climits>
 

@@ -3,10 +3,10 @@
 #include "credentials.hh"
 #include "dh_parameters.hh"
 #include "enumerates.hh"
-#include "guile/boundary.hh"
-#include "guile/convert.hh"
-#include "guile/foreign.hh"
-#include "guile/procedures.hh"
+#include "boundary.hh"
+#include "convert.hh"
+#include "foreign.hh"
+#include "procedures.hh"
 #include "x509.hh"
 
 #include <langinfo.h>

@@ -2,10 +2,10 @@
 // knows a key; a server looks the key up in a password file.
 #include "credentials.hh"
 #include "enumerates.hh"
-#include "guile/boundary.hh"
-#include "guile/convert.hh"
-#include "guile/foreign.hh"
-#include "guile/procedures.hh"
+#include "boundary.hh"
+#include "convert.hh"
+#include "foreign.hh"
+#include "procedures.hh"
 #include "password_files.hh"
 #include "session.hh"
 

@@ -1,9 +1,9 @@
 // Library-wide procedures: version, error predicates, logging.
 #include "enumerates.hh"
-#include "guile/boundary.hh"
-#include "guile/captured_exception.hh"
-#include "guile/convert.hh"
-#include "guile/procedures.hh"
+#include "boundary.hh"
+#include "captured_exception.hh"
+#include "convert.hh"
+#include "procedures.hh"
 
 #include <gnutls/gnutls.h>
 

@@ -2,8 +2,8 @@
 // must keep alive (credentials, transport port, record port).
 #pragma once
 
-#include "io/readiness_fd.hh"
-#include "io/transport.hh"
+#include "readiness_fd.hh"
+#include "transport.hh"
 
 #include <gnutls/gnutls.h>
 #include <libguile.h>

@@ -1,10 +1,10 @@
 // Secure Remote Password (SRP) credentials: a client proves it knows a
 // password; a server checks it against verifiers in a password file.
 #include "credentials.hh"
-#include "guile/boundary.hh"
-#include "guile/convert.hh"
-#include "guile/foreign.hh"
-#include "guile/procedures.hh"
+#include "boundary.hh"
+#include "convert.hh"
+#include "foreign.hh"
+#include "procedures.hh"
 #include "password_files.hh"
 #include "session.hh"
 

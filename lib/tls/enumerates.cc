@@ -1,8 +1,8 @@
 #include "enumerates.hh"
 
-#include "guile/boundary.hh"
-#include "guile/printing.hh"
-#include "guile/procedures.hh"
+#include "boundary.hh"
+#include "printing.hh"
+#include "procedures.hh"
 
 #include <array>
 #include <string>

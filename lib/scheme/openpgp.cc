@@ -1,7 +1,7 @@
 // OpenPGP certificates: GnuTLS 3.6 removed them.  The predicate stays so
 // that programs written for the old bindings still run; no object is an
 // OpenPGP certificate.  The other OpenPGP names are defined in gnutls.scm.
-#include "guile/procedures.hh"
+#include "procedures.hh"
 
 namespace gg {
 

@@ -1,9 +1,9 @@
 // Anonymous (unauthenticated Diffie-Hellman) credentials.
 #include "credentials.hh"
 #include "dh_parameters.hh"
-#include "guile/boundary.hh"
-#include "guile/foreign.hh"
-#include "guile/procedures.hh"
+#include "boundary.hh"
+#include "foreign.hh"
+#include "procedures.hh"
 
 namespace gg {
 

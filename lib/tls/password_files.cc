@@ -1,7 +1,7 @@
 #include "password_files.hh"
 
-#include "guile/convert.hh"
-#include "guile/errors.hh"
+#include "convert.hh"
+#include "errors.hh"
 
 #include <langinfo.h>
 #include <unistd.h>

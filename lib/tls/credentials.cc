@@ -1,8 +1,8 @@
 #include "credentials.hh"
 
-#include "guile/boundary.hh"
-#include "guile/foreign.hh"
-#include "guile/procedures.hh"
+#include "boundary.hh"
+#include "foreign.hh"
+#include "procedures.hh"
 #include "session.hh"
 
 #include <vector>
