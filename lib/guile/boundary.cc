@@ -14,7 +14,8 @@ SchemeErrorToRaise SchemeErrorToRaise::from_current_exception() {
     throw;
   } catch (const GnutlsError& x) {
     e.kind = Kind::gnutls;
-    e.first = installed_error_enumerate != nullptr ? installed_error_enumerate(x.code()) : scm_from_int(x.code());
+    e.first =
+        installed_error_enumerate != nullptr ? installed_error_enumerate(x.code()) : scm_from_int(x.code());
     e.second = x.extra_arguments();
   } catch (const WrongTypeArgument& x) {
     e.kind = Kind::wrong_type;

@@ -6,6 +6,7 @@
 
 #include "errors.hh"
 
+#include <cxxabi.h>
 #include <libguile.h>
 
 #include <exception>
@@ -18,9 +19,9 @@ namespace gg {
 struct SchemeErrorToRaise {
   enum class Kind { none, gnutls, wrong_type, out_of_range, system, rethrow, out_of_memory, internal };
   Kind kind = Kind::none;
-  SCM first = SCM_BOOL_F;   // error enumerate / offending object / key / message
-  SCM second = SCM_EOL;     // extra arguments / args
-  int position = 0;         // argument position or errno
+  SCM first = SCM_BOOL_F;  // error enumerate / offending object / key / message
+  SCM second = SCM_EOL;    // extra arguments / args
+  int position = 0;        // argument position or errno
   const char* expected = nullptr;
 
   // Convert the exception being handled (call from a catch block only).
@@ -38,6 +39,8 @@ auto guarded(const char* who, Body&& body) -> decltype(body()) {
   SchemeErrorToRaise error;
   try {
     return body();
+  } catch (abi::__forced_unwind&) {
+    throw;  // thread cancellation or exit: it must reach the thread's start
   } catch (...) {
     error = SchemeErrorToRaise::from_current_exception();
   }
