@@ -1,7 +1,7 @@
 // Anonymous (unauthenticated Diffie-Hellman) credentials.
+#include "boundary.hh"
 #include "credentials.hh"
 #include "dh_parameters.hh"
-#include "boundary.hh"
 #include "foreign.hh"
 #include "procedures.hh"
 
@@ -58,39 +58,39 @@ class AnonymousServerCredentials final : public Credentials {
 GG_INITIALIZER(define_anonymous_credentials_types) {
   Foreign<AnonymousClientCredentials>::define_type("gnutls-anonymous-client-credentials");
   Foreign<AnonymousServerCredentials>::define_type("gnutls-anonymous-server-credentials");
-  register_credentials_type([](SCM obj) -> Credentials* { return Foreign<AnonymousClientCredentials>::unwrap(obj); });
-  register_credentials_type([](SCM obj) -> Credentials* { return Foreign<AnonymousServerCredentials>::unwrap(obj); });
+  register_credentials_type(
+      [](SCM obj) -> Credentials* { return Foreign<AnonymousClientCredentials>::unwrap(obj); });
+  register_credentials_type(
+      [](SCM obj) -> Credentials* { return Foreign<AnonymousServerCredentials>::unwrap(obj); });
 }
 
-GG_PROCEDURE(make_anonymous_client_credentials, "make-anonymous-client-credentials", 0, 0, 0, (),
-             "Return new anonymous client credentials.") {
-  return guarded("make-anonymous-client-credentials", [] { return Foreign<AnonymousClientCredentials>::make(); });
+GG_DEFINE(make_anonymous_client_credentials, "make-anonymous-client-credentials", manual::anonymous_dh, (),
+          "Return new anonymous client credentials.") {
+  return Foreign<AnonymousClientCredentials>::make();
 }
 
-GG_PROCEDURE(make_anonymous_server_credentials, "make-anonymous-server-credentials", 0, 0, 0, (),
-             "Return new anonymous server credentials.") {
-  return guarded("make-anonymous-server-credentials", [] { return Foreign<AnonymousServerCredentials>::make(); });
+GG_DEFINE(make_anonymous_server_credentials, "make-anonymous-server-credentials", manual::anonymous_dh, (),
+          "Return new anonymous server credentials.") {
+  return Foreign<AnonymousServerCredentials>::make();
 }
 
-GG_PROCEDURE(anonymous_client_credentials_p, "anonymous-client-credentials?", 1, 0, 0, (SCM obj),
-             "Return true if @var{obj} is anonymous client credentials.") {
+GG_DEFINE(anonymous_client_credentials_p, "anonymous-client-credentials?", manual::anonymous_dh, (SCM obj),
+          "Return true if @var{obj} is anonymous client credentials.") {
   return scm_from_bool(Foreign<AnonymousClientCredentials>::is(obj));
 }
 
-GG_PROCEDURE(anonymous_server_credentials_p, "anonymous-server-credentials?", 1, 0, 0, (SCM obj),
-             "Return true if @var{obj} is anonymous server credentials.") {
+GG_DEFINE(anonymous_server_credentials_p, "anonymous-server-credentials?", manual::anonymous_dh, (SCM obj),
+          "Return true if @var{obj} is anonymous server credentials.") {
   return scm_from_bool(Foreign<AnonymousServerCredentials>::is(obj));
 }
 
-GG_PROCEDURE(set_anonymous_server_dh_parameters_x, "set-anonymous-server-dh-parameters!", 2, 0, 0,
-             (SCM credentials, SCM params),
-             "Use the Diffie-Hellman parameters @var{params} for the anonymous server "
-             "credentials @var{credentials}.") {
-  return guarded("set-anonymous-server-dh-parameters!", [&] {
-    AnonymousServerCredentials& c = Foreign<AnonymousServerCredentials>::require(credentials, 1);
-    c.set_dh_parameters(Foreign<DhParameters>::require(params, 2));
-    return SCM_UNSPECIFIED;
-  });
+GG_DEFINE(set_anonymous_server_dh_parameters_x, "set-anonymous-server-dh-parameters!", manual::anonymous_dh,
+          (SCM credentials, SCM params),
+          "Use the Diffie-Hellman parameters @var{params} for the anonymous server "
+          "credentials @var{credentials}.") {
+  AnonymousServerCredentials& c = Foreign<AnonymousServerCredentials>::require(credentials, 1);
+  c.set_dh_parameters(Foreign<DhParameters>::require(params, 2));
+  return SCM_UNSPECIFIED;
 }
 
 }  // namespace gg

@@ -1,8 +1,8 @@
 // Library-wide procedures: version, error predicates, logging.
-#include "enumerates.hh"
 #include "boundary.hh"
 #include "captured_exception.hh"
 #include "convert.hh"
+#include "enumerates.hh"
 #include "procedures.hh"
 
 #include <gnutls/gnutls.h>
@@ -49,40 +49,34 @@ void log_to_scheme(int level, const char* text) {
 
 }  // namespace
 
-GG_PROCEDURE(gnutls_version, "gnutls-version", 0, 0, 0, (),
-             "Return a string naming the version of the GnuTLS library in use.") {
+GG_DEFINE(gnutls_version, "gnutls-version", manual::library, (),
+          "Return a string naming the version of the GnuTLS library in use.") {
   return scm_from_utf8_string(gnutls_check_version(nullptr));
 }
 
-GG_PROCEDURE(fatal_error_p, "fatal-error?", 1, 0, 0, (SCM error),
-             "Return true if @var{error}, an @code{error/} value, is fatal: the "
-             "session cannot be used any more.") {
-  return guarded("fatal-error?", [&] {
-    return scm_from_bool(gnutls_error_is_fatal(enumerate_value(EnumKind::error, error, 1)) != 0);
-  });
+GG_DEFINE(fatal_error_p, "fatal-error?", manual::library, (SCM error),
+          "Return true if @var{error}, an @code{error/} value, is fatal: the "
+          "session cannot be used any more.") {
+  return scm_from_bool(gnutls_error_is_fatal(enumerate_value(EnumKind::error, error, 1)) != 0);
 }
 
-GG_PROCEDURE(set_log_procedure_x, "set-log-procedure!", 1, 0, 0, (SCM proc),
-             "Call @var{proc} with a level (an integer) and a message (a string) for "
-             "every message GnuTLS logs at or below the level set by "
-             "@code{set-log-level!}.  Exceptions raised by @var{proc} are ignored.") {
-  return guarded("set-log-procedure!", [&] {
-    procedure_argument(proc, 1);
-    std::lock_guard<std::mutex> lock(log_mutex);
-    if (scm_is_true(log_procedure)) scm_gc_unprotect_object(log_procedure);
-    log_procedure = scm_gc_protect_object(proc);
-    gnutls_global_set_log_function(log_to_scheme);
-    return SCM_UNSPECIFIED;
-  });
+GG_DEFINE(set_log_procedure_x, "set-log-procedure!", manual::library, (SCM proc),
+          "Call @var{proc} with a level (an integer) and a message (a string) for "
+          "every message GnuTLS logs at or below the level set by "
+          "@code{set-log-level!}.  Exceptions raised by @var{proc} are ignored.") {
+  procedure_argument(proc, 1);
+  std::lock_guard<std::mutex> lock(log_mutex);
+  if (scm_is_true(log_procedure)) scm_gc_unprotect_object(log_procedure);
+  log_procedure = scm_gc_protect_object(proc);
+  gnutls_global_set_log_function(log_to_scheme);
+  return SCM_UNSPECIFIED;
 }
 
-GG_PROCEDURE(set_log_level_x, "set-log-level!", 1, 0, 0, (SCM level),
-             "Set the GnuTLS log level: 0 logs nothing, higher values (up to 99) "
-             "log more.") {
-  return guarded("set-log-level!", [&] {
-    gnutls_global_set_log_level(static_cast<int>(integer_argument(level, 1, 0, INT_MAX)));
-    return SCM_UNSPECIFIED;
-  });
+GG_DEFINE(set_log_level_x, "set-log-level!", manual::library, (SCM level),
+          "Set the GnuTLS log level: 0 logs nothing, higher values (up to 99) "
+          "log more.") {
+  gnutls_global_set_log_level(static_cast<int>(integer_argument(level, 1, 0, INT_MAX)));
+  return SCM_UNSPECIFIED;
 }
 
 }  // namespace gg

@@ -5,10 +5,10 @@
 
 namespace gg {
 
-GG_PROCEDURE(openpgp_certificate_p, "openpgp-certificate?", 1, 0, 0, (SCM obj),
-             "Return false: GnuTLS no longer supports OpenPGP certificates, so "
-             "no object, @var{obj} included, is one.  Kept for compatibility with "
-             "programs written for older GnuTLS.") {
+GG_DEFINE(openpgp_certificate_p, "openpgp-certificate?", manual::library, (SCM obj),
+          "Return false: GnuTLS no longer supports OpenPGP certificates, so "
+          "no object, @var{obj} included, is one.  Kept for compatibility with "
+          "programs written for older GnuTLS.") {
   (void)obj;
   return SCM_BOOL_F;
 }

@@ -1,11 +1,11 @@
 // Secure Remote Password (SRP) credentials: a client proves it knows a
 // password; a server checks it against verifiers in a password file.
-#include "credentials.hh"
 #include "boundary.hh"
 #include "convert.hh"
+#include "credentials.hh"
 #include "foreign.hh"
-#include "procedures.hh"
 #include "password_files.hh"
+#include "procedures.hh"
 #include "session.hh"
 
 #include <climits>
@@ -76,77 +76,71 @@ GG_INITIALIZER(define_srp_credentials_types) {
       [](SCM obj) -> Credentials* { return Foreign<SrpServerCredentials>::unwrap(obj); });
 }
 
-GG_PROCEDURE(make_srp_client_credentials, "make-srp-client-credentials", 0, 0, 0, (),
-             "Return new SRP client credentials.") {
-  return guarded("make-srp-client-credentials", [] { return Foreign<SrpClientCredentials>::make(); });
+GG_DEFINE(make_srp_client_credentials, "make-srp-client-credentials", manual::psk_srp, (),
+          "Return new SRP client credentials.") {
+  return Foreign<SrpClientCredentials>::make();
 }
 
-GG_PROCEDURE(make_srp_server_credentials, "make-srp-server-credentials", 0, 0, 0, (),
-             "Return new SRP server credentials.") {
-  return guarded("make-srp-server-credentials", [] { return Foreign<SrpServerCredentials>::make(); });
+GG_DEFINE(make_srp_server_credentials, "make-srp-server-credentials", manual::psk_srp, (),
+          "Return new SRP server credentials.") {
+  return Foreign<SrpServerCredentials>::make();
 }
 
-GG_PROCEDURE(srp_client_credentials_p, "srp-client-credentials?", 1, 0, 0, (SCM obj),
-             "Return true if @var{obj} is SRP client credentials.") {
+GG_DEFINE(srp_client_credentials_p, "srp-client-credentials?", manual::psk_srp, (SCM obj),
+          "Return true if @var{obj} is SRP client credentials.") {
   return scm_from_bool(Foreign<SrpClientCredentials>::is(obj));
 }
 
-GG_PROCEDURE(srp_server_credentials_p, "srp-server-credentials?", 1, 0, 0, (SCM obj),
-             "Return true if @var{obj} is SRP server credentials.") {
+GG_DEFINE(srp_server_credentials_p, "srp-server-credentials?", manual::psk_srp, (SCM obj),
+          "Return true if @var{obj} is SRP server credentials.") {
   return scm_from_bool(Foreign<SrpServerCredentials>::is(obj));
 }
 
-GG_PROCEDURE(set_srp_client_credentials_x, "set-srp-client-credentials!", 3, 0, 0,
-             (SCM credentials, SCM username, SCM password),
-             "Make the SRP client credentials @var{credentials} log in as the "
-             "string @var{username} with the string @var{password}.") {
-  return guarded("set-srp-client-credentials!", [&] {
-    SrpClientCredentials& c = Foreign<SrpClientCredentials>::require(credentials, 1);
-    std::string name = c_string_argument(username, 2);
-    std::string secret = c_string_argument(password, 3);
-    // GnuTLS copies both.
-    int r = gnutls_srp_set_client_credentials(c.get(), name.c_str(), secret.c_str());
-    if (r < 0) throw GnutlsError(r);
-    return SCM_UNSPECIFIED;
-  });
+GG_DEFINE(set_srp_client_credentials_x, "set-srp-client-credentials!", manual::psk_srp,
+          (SCM credentials, SCM username, SCM password),
+          "Make the SRP client credentials @var{credentials} log in as the "
+          "string @var{username} with the string @var{password}.") {
+  SrpClientCredentials& c = Foreign<SrpClientCredentials>::require(credentials, 1);
+  std::string name = c_string_argument(username, 2);
+  std::string secret = c_string_argument(password, 3);
+  // GnuTLS copies both.
+  int r = gnutls_srp_set_client_credentials(c.get(), name.c_str(), secret.c_str());
+  if (r < 0) throw GnutlsError(r);
+  return SCM_UNSPECIFIED;
 }
 
-GG_PROCEDURE(set_srp_server_credentials_files_x, "set-srp-server-credentials-files!", 3, 0, 0,
-             (SCM credentials, SCM password_file, SCM password_conf_file),
-             "Make the SRP server credentials @var{credentials} check clients "
-             "against the verifiers in @var{password-file}, whose groups are in "
-             "@var{password-conf-file} (both as @command{srptool} writes them).  A "
-             "file that cannot be read raises a @code{gnutls-error} whose extra "
-             "arguments are the file name and the reason.") {
-  return guarded("set-srp-server-credentials-files!", [&] {
-    SrpServerCredentials& c = Foreign<SrpServerCredentials>::require(credentials, 1);
-    FileName passwords = file_name_argument(password_file, 2);
-    FileName groups = file_name_argument(password_conf_file, 3);
-    int r = gnutls_srp_set_server_credentials_file(c.get(), passwords.bytes.c_str(), groups.bytes.c_str());
-    if (r < 0) throw_password_file_error(r, {passwords, groups});
-    return SCM_UNSPECIFIED;
-  });
+GG_DEFINE(set_srp_server_credentials_files_x, "set-srp-server-credentials-files!", manual::psk_srp,
+          (SCM credentials, SCM password_file, SCM password_conf_file),
+          "Make the SRP server credentials @var{credentials} check clients "
+          "against the verifiers in @var{password-file}, whose groups are in "
+          "@var{password-conf-file} (both as @command{srptool} writes them).  A "
+          "file that cannot be read raises a @code{gnutls-error} whose extra "
+          "arguments are the file name and the reason.") {
+  SrpServerCredentials& c = Foreign<SrpServerCredentials>::require(credentials, 1);
+  FileName passwords = file_name_argument(password_file, 2);
+  FileName groups = file_name_argument(password_conf_file, 3);
+  int r = gnutls_srp_set_server_credentials_file(c.get(), passwords.bytes.c_str(), groups.bytes.c_str());
+  if (r < 0) throw_password_file_error(r, {passwords, groups});
+  return SCM_UNSPECIFIED;
 }
 
-GG_PROCEDURE(server_session_srp_username, "server-session-srp-username", 1, 0, 0, (SCM session),
-             "Return the user name the SRP client of the server session "
-             "@var{session} logged in as, or @code{#f} if none.") {
-  return guarded("server-session-srp-username", [&] {
-    return user_name_from(gnutls_srp_server_get_username(Foreign<Session>::require(session, 1).get()));
-  });
+GG_DEFINE(server_session_srp_username, "server-session-srp-username", manual::psk_srp, (SCM session),
+          "Return the user name the SRP client of the server session "
+          "@var{session} logged in as, or @code{#f} if none.") {
+  return user_name_from(gnutls_srp_server_get_username(Foreign<Session>::require(session, 1).get()));
 }
 
-GG_PROCEDURE(srp_base64_encode, "srp-base64-encode", 1, 0, 0, (SCM str),
-             "Return the string @var{str} (taken as UTF-8) encoded with SRP's "
-             "base64 alphabet, which differs from that of RFC 4648.") {
-  return guarded("srp-base64-encode", [&] { return srp_base64(str, gnutls_srp_base64_encode2); });
+GG_DEFINE(srp_base64_encode, "srp-base64-encode", manual::psk_srp, (SCM str),
+          "Return the string @var{str} (taken as UTF-8) encoded with SRP's "
+          "base64 alphabet, which differs from that of RFC 4648.") {
+  return srp_base64(str, gnutls_srp_base64_encode2);
 }
 
-GG_PROCEDURE(srp_base64_decode, "srp-base64-decode", 1, 0, 0, (SCM str),
-             "Return the string that @var{str}, in SRP's base64 alphabet, "
-             "encodes, read as UTF-8 (bytes that are not UTF-8 become question "
-             "marks).  Text that is not SRP base64 raises a @code{gnutls-error}.") {
-  return guarded("srp-base64-decode", [&] { return srp_base64(str, gnutls_srp_base64_decode2); });
+GG_DEFINE(srp_base64_decode, "srp-base64-decode", manual::psk_srp, (SCM str),
+          "Return the string that @var{str}, in SRP's base64 alphabet, "
+          "encodes, read as UTF-8 (bytes that are not UTF-8 become question "
+          "marks).  Text that is not SRP base64 raises a @code{gnutls-error}.") {
+  return srp_base64(str, gnutls_srp_base64_decode2);
 }
 
 }  // namespace gg

@@ -26,16 +26,15 @@ Credentials& credentials_argument(SCM obj, int position) {
   throw WrongTypeArgument(position, obj, "credentials");
 }
 
-GG_PROCEDURE(set_session_credentials_x, "set-session-credentials!", 2, 0, 0, (SCM session, SCM credentials),
-             "Use @var{credentials} (anonymous, certificate, PSK or SRP credentials) "
-             "for @var{session}.  The session keeps them alive as long as it needs "
-             "them.") {
-  return guarded("set-session-credentials!", [&] {
-    Session& s = Foreign<Session>::require(session, 1);
-    Credentials& c = credentials_argument(credentials, 2);
-    s.use_credentials(c.type(), c.raw(), c.owner());
-    return SCM_UNSPECIFIED;
-  });
+GG_DEFINE(set_session_credentials_x, "set-session-credentials!", manual::session,
+          (SCM session, SCM credentials),
+          "Use @var{credentials} (anonymous, certificate, PSK or SRP credentials) "
+          "for @var{session}.  The session keeps them alive as long as it needs "
+          "them.") {
+  Session& s = Foreign<Session>::require(session, 1);
+  Credentials& c = credentials_argument(credentials, 2);
+  s.use_credentials(c.type(), c.raw(), c.owner());
+  return SCM_UNSPECIFIED;
 }
 
 }  // namespace gg
