@@ -16,7 +16,6 @@
 
 namespace gg {
 
-
 template <class T>
 class Foreign {
  public:

@@ -1,8 +1,8 @@
 #include "fd_port_transport.hh"
 
-#include "without_guile.hh"
 #include "descriptor_io.hh"
 #include "port_buffers.hh"
+#include "without_guile.hh"
 
 #include <algorithm>
 #include <cerrno>

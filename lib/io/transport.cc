@@ -4,9 +4,7 @@
 
 namespace gg::io {
 
-bool IoResult::would_block() const {
-  return error == EAGAIN || error == EWOULDBLOCK;
-}
+bool IoResult::would_block() const { return error == EAGAIN || error == EWOULDBLOCK; }
 
 void Transport::install(gnutls_session_t session) {
   session_ = session;

@@ -1,8 +1,8 @@
 // Sessions and certificates: what the peer presented, whether it verifies,
 // and asking the handshake itself to verify it.
-#include "enumerates.hh"
 #include "boundary.hh"
 #include "convert.hh"
+#include "enumerates.hh"
 #include "foreign.hh"
 #include "procedures.hh"
 #include "session.hh"

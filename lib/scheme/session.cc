@@ -1,12 +1,12 @@
 // Scheme procedures on sessions: creation, handshake, parameters, and what
 // was negotiated.
-#include "enumerates.hh"
+#include "session.hh"
 #include "boundary.hh"
 #include "convert.hh"
+#include "enumerates.hh"
 #include "foreign.hh"
 #include "procedures.hh"
 #include "record_port.hh"
-#include "session.hh"
 #include "session_memory.hh"
 
 #include <climits>
@@ -43,7 +43,8 @@ SCM resumable_session_call(const char* who, SCM obj, Op op) {
 
 template <class Getter>
 SCM session_enumerate(const char* who, SCM obj, EnumKind kind, Getter getter) {
-  return guarded(who, [&] { return enumerate(kind, static_cast<int>(getter(session_argument(obj, 1).get()))); });
+  return guarded(who,
+                 [&] { return enumerate(kind, static_cast<int>(getter(session_argument(obj, 1).get()))); });
 }
 
 }  // namespace
@@ -60,8 +61,7 @@ GG_PROCEDURE(make_session, "make-session", 1, 0, 1, (SCM end, SCM flags),
   });
 }
 
-GG_PROCEDURE(session_p, "session?", 1, 0, 0, (SCM obj),
-             "Return true if @var{obj} is a session.") {
+GG_PROCEDURE(session_p, "session?", 1, 0, 0, (SCM obj), "Return true if @var{obj} is a session.") {
   return scm_from_bool(Foreign<Session>::is(obj));
 }
 
@@ -146,8 +146,8 @@ GG_PROCEDURE(set_session_priorities_x, "set-session-priorities!", 2, 0, 0, (SCM 
       long offset = error_position - text.c_str();
       std::string rest = error_position;
       throw GnutlsError(r, [offset, rest] {
-        std::string message = "invalid priority string at offset " + std::to_string(offset) +
-                              ": \"" + rest + "\"";
+        std::string message =
+            "invalid priority string at offset " + std::to_string(offset) + ": \"" + rest + "\"";
         return scm_list_2(scm_from_long(offset), scm_from_utf8_string(message.c_str()));
       });
     }
@@ -252,19 +252,18 @@ GG_PROCEDURE(session_certificate_type, "session-certificate-type", 1, 0, 0, (SCM
 
 GG_PROCEDURE(session_authentication_type, "session-authentication-type", 1, 0, 0, (SCM session),
              "Return the authentication type of @var{session}, a @code{credentials/} value.") {
-  return session_enumerate("session-authentication-type", session, EnumKind::credentials, gnutls_auth_get_type);
+  return session_enumerate("session-authentication-type", session, EnumKind::credentials,
+                           gnutls_auth_get_type);
 }
 
-GG_PROCEDURE(session_server_authentication_type, "session-server-authentication-type", 1, 0, 0,
-             (SCM session),
+GG_PROCEDURE(session_server_authentication_type, "session-server-authentication-type", 1, 0, 0, (SCM session),
              "Return the server's authentication type in @var{session}, a "
              "@code{credentials/} value.") {
   return session_enumerate("session-server-authentication-type", session, EnumKind::credentials,
                            gnutls_auth_server_get_type);
 }
 
-GG_PROCEDURE(session_client_authentication_type, "session-client-authentication-type", 1, 0, 0,
-             (SCM session),
+GG_PROCEDURE(session_client_authentication_type, "session-client-authentication-type", 1, 0, 0, (SCM session),
              "Return the client's authentication type in @var{session}, a "
              "@code{credentials/} value.") {
   return session_enumerate("session-client-authentication-type", session, EnumKind::credentials,

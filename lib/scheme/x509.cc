@@ -2,9 +2,9 @@
 // certificates.
 #include "x509.hh"
 
-#include "enumerates.hh"
 #include "boundary.hh"
 #include "convert.hh"
+#include "enumerates.hh"
 #include "foreign.hh"
 #include "procedures.hh"
 

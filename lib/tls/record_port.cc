@@ -9,8 +9,8 @@
 #include "captured_exception.hh"
 #include "convert.hh"
 #include "foreign.hh"
-#include "procedures.hh"
 #include "port_buffers.hh"
+#include "procedures.hh"
 #include "session_memory.hh"
 
 #include <fcntl.h>

@@ -2,11 +2,11 @@
 
 #include "enumerates.hh"
 #include "errors.hh"
-#include "without_guile.hh"
 #include "fd_port_transport.hh"
 #include "fd_transport.hh"
 #include "port_transport.hh"
 #include "record_port.hh"
+#include "without_guile.hh"
 
 #include <libguile/iselect.h>
 #include <poll.h>
@@ -223,8 +223,7 @@ int Session::receive(void* buffer, size_t size) {
 }
 
 int Session::send(const void* data, size_t size) {
-  if (bye_sent_)
-    throw GnutlsError(GNUTLS_E_INVALID_SESSION, "cannot send: bye was called on this session");
+  if (bye_sent_) throw GnutlsError(GNUTLS_E_INVALID_SESSION, "cannot send: bye was called on this session");
   OneAtATime one_sender(sending_, "another thread is sending on this session");
   return run([this, data, size] { return static_cast<int>(gnutls_record_send(session_, data, size)); });
 }

@@ -86,7 +86,7 @@ class Session {
   std::unique_ptr<io::Transport> transport_;
   std::map<gnutls_credentials_type_t, std::shared_ptr<void>> credentials_;
   bool bye_sent_ = false;
-  bool at_end_ = false;  // the peer closed (with or without close_notify)
+  bool at_end_ = false;                 // the peer closed (with or without close_notify)
   std::atomic<bool> sending_{false};    // a thread is in send()
   std::atomic<bool> receiving_{false};  // a thread is in receive()
 };
