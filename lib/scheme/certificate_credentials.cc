@@ -21,34 +21,12 @@ namespace gg {
 
 namespace {
 
-class CertificateCredentials final : public Credentials {
- public:
-  CertificateCredentials() : state_(std::make_shared<State>()) {
-    int r = gnutls_certificate_allocate_credentials(&state_->credentials);
-    if (r < 0) throw GnutlsError(r);
-  }
-  gnutls_credentials_type_t type() const override { return GNUTLS_CRD_CERTIFICATE; }
-  void* raw() const override { return state_->credentials; }
-  std::shared_ptr<void> owner() const override { return state_; }
-  gnutls_certificate_credentials_t get() const { return state_->credentials; }
-
-  void set_dh_parameters(const DhParameters& params) {
-    gnutls_certificate_set_dh_params(state_->credentials, params.get());
-    state_->dh = params.shared();
-  }
-
- private:
-  // GnuTLS keeps a pointer to the DH parameters (it copies certificates and
-  // keys): they live as long as the credentials do, whoever holds those.
-  struct State {
-    gnutls_certificate_credentials_t credentials = nullptr;
-    SharedHandle<gnutls_dh_params_t> dh;
-    ~State() {
-      if (credentials != nullptr) gnutls_certificate_free_credentials(credentials);
-    }
-  };
-  std::shared_ptr<State> state_;
-};
+// GnuTLS copies certificates and keys, but keeps a pointer to the DH
+// parameters.
+using CertificateCredentials =
+    GnutlsCredentials<gnutls_certificate_credentials_t, GNUTLS_CRD_CERTIFICATE,
+                      gnutls_certificate_allocate_credentials, gnutls_certificate_free_credentials,
+                      gnutls_certificate_set_dh_params>;
 
 CertificateCredentials& credentials_argument(SCM obj) {
   return Foreign<CertificateCredentials>::require(obj, 1);
@@ -79,19 +57,15 @@ std::string file_name_argument(SCM obj, int position) {
 }  // namespace
 
 GG_INITIALIZER(define_certificate_credentials_type) {
-  Foreign<CertificateCredentials>::define_type("gnutls-certificate-credentials");
-  register_credentials_type(
-      [](SCM obj) -> Credentials* { return Foreign<CertificateCredentials>::unwrap(obj); });
+  Foreign<CertificateCredentials>::define_type<Credentials>(
+      "gnutls-certificate-credentials",
+      {"certificate-credentials?", "Return true if @var{obj} is certificate credentials.",
+       manual::certificate_credentials});
 }
 
 GG_DEFINE(make_certificate_credentials, "make-certificate-credentials", manual::certificate_credentials, (),
           "Return new, empty certificate credentials, for a client or a server.") {
   return Foreign<CertificateCredentials>::make();
-}
-
-GG_DEFINE(certificate_credentials_p, "certificate-credentials?", manual::certificate_credentials, (SCM obj),
-          "Return true if @var{obj} is certificate credentials.") {
-  return scm_from_bool(Foreign<CertificateCredentials>::is(obj));
 }
 
 GG_DEFINE(set_certificate_credentials_dh_parameters_x, "set-certificate-credentials-dh-parameters!",

@@ -15,49 +15,23 @@ namespace gg {
 
 namespace {
 
-class PskClientCredentials final : public Credentials {
- public:
-  PskClientCredentials() {
-    gnutls_psk_client_credentials_t c = nullptr;
-    int r = gnutls_psk_allocate_client_credentials(&c);
-    if (r < 0) throw GnutlsError(r);
-    handle_ = share_handle(c, gnutls_psk_free_client_credentials);
-  }
-  gnutls_credentials_type_t type() const override { return GNUTLS_CRD_PSK; }
-  void* raw() const override { return handle_.get(); }
-  std::shared_ptr<void> owner() const override { return handle_; }
-  gnutls_psk_client_credentials_t get() const { return handle_.get(); }
+using PskClientCredentials =
+    GnutlsCredentials<gnutls_psk_client_credentials_t, GNUTLS_CRD_PSK, gnutls_psk_allocate_client_credentials,
+                      gnutls_psk_free_client_credentials>;
 
- private:
-  SharedHandle<gnutls_psk_client_credentials_t> handle_;
-};
-
-class PskServerCredentials final : public Credentials {
- public:
-  PskServerCredentials() {
-    gnutls_psk_server_credentials_t c = nullptr;
-    int r = gnutls_psk_allocate_server_credentials(&c);
-    if (r < 0) throw GnutlsError(r);
-    handle_ = share_handle(c, gnutls_psk_free_server_credentials);
-  }
-  gnutls_credentials_type_t type() const override { return GNUTLS_CRD_PSK; }
-  void* raw() const override { return handle_.get(); }
-  std::shared_ptr<void> owner() const override { return handle_; }
-  gnutls_psk_server_credentials_t get() const { return handle_.get(); }
-
- private:
-  SharedHandle<gnutls_psk_server_credentials_t> handle_;
-};
+using PskServerCredentials =
+    GnutlsCredentials<gnutls_psk_server_credentials_t, GNUTLS_CRD_PSK, gnutls_psk_allocate_server_credentials,
+                      gnutls_psk_free_server_credentials>;
 
 }  // namespace
 
 GG_INITIALIZER(define_psk_credentials_types) {
-  Foreign<PskClientCredentials>::define_type("gnutls-psk-client-credentials");
-  Foreign<PskServerCredentials>::define_type("gnutls-psk-server-credentials");
-  register_credentials_type(
-      [](SCM obj) -> Credentials* { return Foreign<PskClientCredentials>::unwrap(obj); });
-  register_credentials_type(
-      [](SCM obj) -> Credentials* { return Foreign<PskServerCredentials>::unwrap(obj); });
+  Foreign<PskClientCredentials>::define_type<Credentials>(
+      "gnutls-psk-client-credentials",
+      {"psk-client-credentials?", "Return true if @var{obj} is PSK client credentials.", manual::psk_srp});
+  Foreign<PskServerCredentials>::define_type<Credentials>(
+      "gnutls-psk-server-credentials",
+      {"psk-server-credentials?", "Return true if @var{obj} is PSK server credentials.", manual::psk_srp});
 }
 
 GG_DEFINE(make_psk_client_credentials, "make-psk-client-credentials", manual::psk_srp, (),
@@ -68,16 +42,6 @@ GG_DEFINE(make_psk_client_credentials, "make-psk-client-credentials", manual::ps
 GG_DEFINE(make_psk_server_credentials, "make-psk-server-credentials", manual::psk_srp, (),
           "Return new PSK server credentials.") {
   return Foreign<PskServerCredentials>::make();
-}
-
-GG_DEFINE(psk_client_credentials_p, "psk-client-credentials?", manual::psk_srp, (SCM obj),
-          "Return true if @var{obj} is PSK client credentials.") {
-  return scm_from_bool(Foreign<PskClientCredentials>::is(obj));
-}
-
-GG_DEFINE(psk_server_credentials_p, "psk-server-credentials?", manual::psk_srp, (SCM obj),
-          "Return true if @var{obj} is PSK server credentials.") {
-  return scm_from_bool(Foreign<PskServerCredentials>::is(obj));
 }
 
 GG_DEFINE(set_psk_client_credentials_x, "set-psk-client-credentials!", manual::psk_srp,

@@ -15,39 +15,13 @@ namespace gg {
 
 namespace {
 
-class SrpClientCredentials final : public Credentials {
- public:
-  SrpClientCredentials() {
-    gnutls_srp_client_credentials_t c = nullptr;
-    int r = gnutls_srp_allocate_client_credentials(&c);
-    if (r < 0) throw GnutlsError(r);
-    handle_ = share_handle(c, gnutls_srp_free_client_credentials);
-  }
-  gnutls_credentials_type_t type() const override { return GNUTLS_CRD_SRP; }
-  void* raw() const override { return handle_.get(); }
-  std::shared_ptr<void> owner() const override { return handle_; }
-  gnutls_srp_client_credentials_t get() const { return handle_.get(); }
+using SrpClientCredentials =
+    GnutlsCredentials<gnutls_srp_client_credentials_t, GNUTLS_CRD_SRP, gnutls_srp_allocate_client_credentials,
+                      gnutls_srp_free_client_credentials>;
 
- private:
-  SharedHandle<gnutls_srp_client_credentials_t> handle_;
-};
-
-class SrpServerCredentials final : public Credentials {
- public:
-  SrpServerCredentials() {
-    gnutls_srp_server_credentials_t c = nullptr;
-    int r = gnutls_srp_allocate_server_credentials(&c);
-    if (r < 0) throw GnutlsError(r);
-    handle_ = share_handle(c, gnutls_srp_free_server_credentials);
-  }
-  gnutls_credentials_type_t type() const override { return GNUTLS_CRD_SRP; }
-  void* raw() const override { return handle_.get(); }
-  std::shared_ptr<void> owner() const override { return handle_; }
-  gnutls_srp_server_credentials_t get() const { return handle_.get(); }
-
- private:
-  SharedHandle<gnutls_srp_server_credentials_t> handle_;
-};
+using SrpServerCredentials =
+    GnutlsCredentials<gnutls_srp_server_credentials_t, GNUTLS_CRD_SRP, gnutls_srp_allocate_server_credentials,
+                      gnutls_srp_free_server_credentials>;
 
 using GnutlsBytes = std::unique_ptr<unsigned char, void (*)(void*)>;
 
@@ -68,12 +42,12 @@ SCM srp_base64(SCM text, Transform transform) {
 }  // namespace
 
 GG_INITIALIZER(define_srp_credentials_types) {
-  Foreign<SrpClientCredentials>::define_type("gnutls-srp-client-credentials");
-  Foreign<SrpServerCredentials>::define_type("gnutls-srp-server-credentials");
-  register_credentials_type(
-      [](SCM obj) -> Credentials* { return Foreign<SrpClientCredentials>::unwrap(obj); });
-  register_credentials_type(
-      [](SCM obj) -> Credentials* { return Foreign<SrpServerCredentials>::unwrap(obj); });
+  Foreign<SrpClientCredentials>::define_type<Credentials>(
+      "gnutls-srp-client-credentials",
+      {"srp-client-credentials?", "Return true if @var{obj} is SRP client credentials.", manual::psk_srp});
+  Foreign<SrpServerCredentials>::define_type<Credentials>(
+      "gnutls-srp-server-credentials",
+      {"srp-server-credentials?", "Return true if @var{obj} is SRP server credentials.", manual::psk_srp});
 }
 
 GG_DEFINE(make_srp_client_credentials, "make-srp-client-credentials", manual::psk_srp, (),
@@ -84,16 +58,6 @@ GG_DEFINE(make_srp_client_credentials, "make-srp-client-credentials", manual::ps
 GG_DEFINE(make_srp_server_credentials, "make-srp-server-credentials", manual::psk_srp, (),
           "Return new SRP server credentials.") {
   return Foreign<SrpServerCredentials>::make();
-}
-
-GG_DEFINE(srp_client_credentials_p, "srp-client-credentials?", manual::psk_srp, (SCM obj),
-          "Return true if @var{obj} is SRP client credentials.") {
-  return scm_from_bool(Foreign<SrpClientCredentials>::is(obj));
-}
-
-GG_DEFINE(srp_server_credentials_p, "srp-server-credentials?", manual::psk_srp, (SCM obj),
-          "Return true if @var{obj} is SRP server credentials.") {
-  return scm_from_bool(Foreign<SrpServerCredentials>::is(obj));
 }
 
 GG_DEFINE(set_srp_client_credentials_x, "set-srp-client-credentials!", manual::psk_srp,

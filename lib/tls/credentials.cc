@@ -5,25 +5,10 @@
 #include "procedures.hh"
 #include "session.hh"
 
-#include <vector>
-
 namespace gg {
 
-namespace {
-
-std::vector<CredentialsUnwrapper>& unwrappers() {
-  static std::vector<CredentialsUnwrapper> all;
-  return all;
-}
-
-}  // namespace
-
-void register_credentials_type(CredentialsUnwrapper unwrapper) { unwrappers().push_back(unwrapper); }
-
 Credentials& credentials_argument(SCM obj, int position) {
-  for (CredentialsUnwrapper unwrap : unwrappers())
-    if (Credentials* c = unwrap(obj)) return *c;
-  throw WrongTypeArgument(position, obj, "credentials");
+  return Foreign<Credentials>::require(obj, position, "credentials");
 }
 
 GG_DEFINE(set_session_credentials_x, "set-session-credentials!", manual::session,

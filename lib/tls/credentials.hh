@@ -3,6 +3,8 @@
 // session keeps what it uses alive.
 #pragma once
 
+#include "errors.hh"
+
 #include <gnutls/gnutls.h>
 #include <libguile.h>
 
@@ -31,10 +33,45 @@ class Credentials {
   virtual std::shared_ptr<void> owner() const = 0;
 };
 
-// Each credentials type registers how to find its Credentials in a Scheme
-// object (null when the object is of another type).
-using CredentialsUnwrapper = Credentials* (*)(SCM obj);
-void register_credentials_type(CredentialsUnwrapper unwrapper);
+// Credentials over one GnuTLS handle, made by `Allocate` and freed by
+// `Free` once neither their Scheme object nor any session uses them.
+// Those that take Diffie-Hellman parameters (`SetDh`) keep them alive as
+// long, since GnuTLS keeps a pointer to them.  Define the Scheme type with
+// Foreign<...>::define_type<Credentials>, so that credentials_argument
+// finds them.
+template <class Handle, gnutls_credentials_type_t Type, int (*Allocate)(Handle*), void (*Free)(Handle),
+          void (*SetDh)(Handle, gnutls_dh_params_t) = nullptr>
+class GnutlsCredentials final : public Credentials {
+ public:
+  GnutlsCredentials() : state_(std::make_shared<State>()) {
+    int r = Allocate(&state_->handle);
+    if (r < 0) throw GnutlsError(r);
+  }
+  gnutls_credentials_type_t type() const override { return Type; }
+  void* raw() const override { return state_->handle; }
+  std::shared_ptr<void> owner() const override { return state_; }
+  Handle get() const { return state_->handle; }
+
+  // `params`: DhParameters (dh_parameters.hh).
+  template <class Dh>
+  void set_dh_parameters(const Dh& params) {
+    static_assert(SetDh != nullptr, "these credentials take no DH parameters");
+    SetDh(state_->handle, params.get());
+    state_->dh = params.shared();
+  }
+
+ private:
+  struct State {
+    Handle handle = nullptr;
+    SharedHandle<gnutls_dh_params_t> dh;
+    ~State() {
+      if (handle != nullptr) Free(handle);
+    }
+  };
+  std::shared_ptr<State> state_;
+};
+
+// The credentials (of any kind) `obj` holds; WrongTypeArgument otherwise.
 Credentials& credentials_argument(SCM obj, int position);
 
 }  // namespace gg

@@ -1,7 +1,9 @@
 // The procedure macro and the boundary: arity and argument names come from
 // the C++ signature, the body runs inside `guarded' under the procedure's
-// name, and a forced unwind (thread cancellation) passes through.
+// name, and a forced unwind (thread cancellation) passes through; Foreign
+// unwraps through a base class.
 #include "boundary.hh"
+#include "foreign.hh"
 #include "procedures.hh"
 
 #include <libguile.h>
@@ -92,4 +94,41 @@ TEST_CASE("a forced unwind passes through the boundary", "[boundary]") {
   void* result = nullptr;
   REQUIRE(pthread_join(thread, &result) == 0);
   REQUIRE(result == PTHREAD_CANCELED);
+}
+
+namespace {
+
+struct TestBase {
+  virtual ~TestBase() = default;
+  virtual int kind() const = 0;
+};
+struct TestDerived final : TestBase {
+  int kind() const override { return 7; }
+};
+
+}  // namespace
+
+TEST_CASE("Foreign unwraps through a base class and defines the predicate", "[foreign]") {
+  gg::Foreign<TestDerived>::define_type<TestBase>(
+      "test-derived", {"test-derived?", "Return true if @var{obj} is a test object.", gg::manual::library});
+  SCM obj = gg::Foreign<TestDerived>::make();
+  REQUIRE(gg::Foreign<TestBase>::unwrap(obj) == gg::Foreign<TestDerived>::unwrap(obj));
+  REQUIRE(gg::Foreign<TestBase>::require(obj, 1).kind() == 7);
+  REQUIRE(gg::Foreign<TestBase>::unwrap(SCM_BOOL_T) == nullptr);
+  const gg::ProcedureSpec* spec = find_spec("test-derived?");
+  REQUIRE(spec != nullptr);
+  REQUIRE(spec->required == 1);
+  auto predicate = reinterpret_cast<SCM (*)(SCM)>(spec->function);
+  REQUIRE(scm_is_true(predicate(obj)));
+  REQUIRE(scm_is_false(predicate(SCM_BOOL_T)));
+  // A released object unwraps to null as its base too.
+  gg::Foreign<TestDerived>::release(obj);
+  REQUIRE(gg::Foreign<TestBase>::unwrap(obj) == nullptr);
+  const char* expected = nullptr;
+  try {
+    gg::Foreign<TestBase>::require(obj, 2, "test object");
+  } catch (const gg::WrongTypeArgument& e) {
+    expected = e.expected();
+  }
+  REQUIRE(std::string(expected != nullptr ? expected : "none") == "test object");
 }
