@@ -4,11 +4,13 @@
 
 #include "errors.hh"
 
+#include <gnutls/gnutls.h>
 #include <libguile.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace gg {
 
@@ -28,6 +30,31 @@ int fd_argument(SCM obj, int position);
 // A procedure (or #f when `allow_false`).
 SCM procedure_argument(SCM obj, int position, bool allow_false = false);
 
+// A datum over the bytes of bytevector argument `obj` (valid while `obj`
+// is referenced); OutOfRange if it is too large for GnuTLS.
+gnutls_datum_t datum_argument(SCM obj, int position);
+
+// A string GnuTLS takes as a C string (a user name, a password): UTF-8,
+// without NUL characters (OutOfRange otherwise).
+std::string c_string_argument(SCM obj, int position);
+
+// A string in the encoding Guile's own file procedures use (the locale's),
+// with characters it cannot encode replaced by question marks: never a
+// Scheme error from C++, and any name `open-file' accepts works here.
+std::string locale_string_argument(SCM obj, int position);
+
+// A file name as Guile's own file procedures encode it (see
+// locale_string_argument), without NUL characters (OutOfRange otherwise).
+struct FileName {
+  SCM given;          // the Scheme string, for error messages
+  std::string bytes;  // what the system is given
+};
+FileName file_name_argument(SCM obj, int position);
+
 SCM bytevector_from(const void* data, size_t size);
+
+// A user name a peer sent, as a string, or #f for null.  Bytes that are
+// not UTF-8 become question marks rather than an error.
+SCM user_name_from(const char* name);
 
 }  // namespace gg

@@ -9,8 +9,6 @@
 #include "procedures.hh"
 #include "x509.hh"
 
-#include <langinfo.h>
-
 #include <climits>
 #include <cstdlib>
 #include <memory>
@@ -30,22 +28,6 @@ using CertificateCredentials =
 
 CertificateCredentials& credentials_argument(SCM obj) {
   return Foreign<CertificateCredentials>::require(obj, 1);
-}
-
-gnutls_x509_crt_fmt_t format_argument(SCM obj, int position) {
-  return static_cast<gnutls_x509_crt_fmt_t>(
-      enumerate_value(EnumKind::x509_certificate_format, obj, position));
-}
-
-// A file name as the bytes Guile's own file procedures use: the locale
-// encoding, with characters it cannot encode replaced by question marks
-// (never a Scheme error from C++).  Any name `open-file' accepts works here.
-std::string file_name_argument(SCM obj, int position) {
-  if (!scm_is_string(obj)) throw WrongTypeArgument(position, obj, "string");
-  size_t length = 0;
-  std::unique_ptr<char, decltype(&std::free)> bytes(
-      scm_to_stringn(obj, &length, nl_langinfo(CODESET), SCM_FAILED_CONVERSION_QUESTION_MARK), &std::free);
-  return std::string(bytes.get(), length);
 }
 
 // A failure to load `file`: the file name (the Scheme string as given) is
@@ -105,7 +87,7 @@ GG_DEFINE(set_certificate_credentials_x509_trust_file_x, "set-certificate-creden
           "certificates loaded.  If @var{file} cannot be read, raise "
           "@code{error/file-error} with the file name as extra argument.") {
   CertificateCredentials& c = credentials_argument(credentials);
-  std::string name = file_name_argument(file, 2);
+  std::string name = locale_string_argument(file, 2);
   gnutls_x509_crt_fmt_t fmt = format_argument(format, 3);
   int r = gnutls_certificate_set_x509_trust_file(c.get(), name.c_str(), fmt);
   if (r < 0) file_failure(r, file);
@@ -141,7 +123,7 @@ GG_DEFINE(set_certificate_credentials_x509_crl_file_x, "set-certificate-credenti
           "the number of CRLs loaded.  If @var{file} cannot be read, raise "
           "@code{error/file-error} with the file name as extra argument.") {
   CertificateCredentials& c = credentials_argument(credentials);
-  std::string name = file_name_argument(file, 2);
+  std::string name = locale_string_argument(file, 2);
   gnutls_x509_crt_fmt_t fmt = format_argument(format, 3);
   int r = gnutls_certificate_set_x509_crl_file(c.get(), name.c_str(), fmt);
   if (r < 0) file_failure(r, file);
@@ -167,8 +149,8 @@ GG_DEFINE(set_certificate_credentials_x509_key_files_x, "set-certificate-credent
           "a file cannot be read, raise @code{error/file-error} with the two file "
           "names as extra arguments.") {
   CertificateCredentials& c = credentials_argument(credentials);
-  std::string cert_name = file_name_argument(cert_file, 2);
-  std::string key_name = file_name_argument(key_file, 3);
+  std::string cert_name = locale_string_argument(cert_file, 2);
+  std::string key_name = locale_string_argument(key_file, 3);
   gnutls_x509_crt_fmt_t fmt = format_argument(format, 4);
   int r = gnutls_certificate_set_x509_key_file(c.get(), cert_name.c_str(), key_name.c_str(), fmt);
   if (r < 0) throw GnutlsError(r, [cert_file, key_file] { return scm_list_2(cert_file, key_file); });

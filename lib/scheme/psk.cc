@@ -53,10 +53,8 @@ GG_DEFINE(set_psk_client_credentials_x, "set-psk-client-credentials!", manual::p
           "@code{psk-key-format/hex}.") {
   PskClientCredentials& c = Foreign<PskClientCredentials>::require(credentials, 1);
   std::string name = c_string_argument(username, 2);
-  ByteSpan bytes = bytevector_argument(key, 3);
-  if (bytes.size > UINT_MAX) throw OutOfRange(3, key);
+  gnutls_datum_t datum = datum_argument(key, 3);
   auto format = static_cast<gnutls_psk_key_flags>(enumerate_value(EnumKind::psk_key_format, key_format, 4));
-  gnutls_datum_t datum = {bytes.data, static_cast<unsigned>(bytes.size)};
   // GnuTLS copies the name and the key.
   int r = gnutls_psk_set_client_credentials(c.get(), name.c_str(), &datum, format);
   if (r < 0) throw GnutlsError(r);
