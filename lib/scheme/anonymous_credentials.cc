@@ -16,7 +16,7 @@ using AnonymousClientCredentials =
 using AnonymousServerCredentials =
     GnutlsCredentials<gnutls_anon_server_credentials_t, GNUTLS_CRD_ANON,
                       gnutls_anon_allocate_server_credentials, gnutls_anon_free_server_credentials,
-                      gnutls_anon_set_server_dh_params>;
+                      DhParametersSetter<gnutls_anon_set_server_dh_params>>;
 
 }  // namespace
 

@@ -24,7 +24,7 @@ namespace {
 using CertificateCredentials =
     GnutlsCredentials<gnutls_certificate_credentials_t, GNUTLS_CRD_CERTIFICATE,
                       gnutls_certificate_allocate_credentials, gnutls_certificate_free_credentials,
-                      gnutls_certificate_set_dh_params>;
+                      DhParametersSetter<gnutls_certificate_set_dh_params>>;
 
 CertificateCredentials& credentials_argument(SCM obj) {
   return Foreign<CertificateCredentials>::require(obj, 1);

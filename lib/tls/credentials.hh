@@ -33,14 +33,26 @@ class Credentials {
   virtual std::shared_ptr<void> owner() const = 0;
 };
 
+// How credentials that take Diffie-Hellman parameters are given them
+// (gnutls_..._set_..._dh_params); NoDhParameters for the others, whose
+// set_dh_parameters then does not compile.
+template <auto Set>
+struct DhParametersSetter {
+  template <class Handle>
+  static void set(Handle handle, gnutls_dh_params_t params) {
+    Set(handle, params);
+  }
+};
+struct NoDhParameters {};
+
 // Credentials over one GnuTLS handle, made by `Allocate` and freed by
 // `Free` once neither their Scheme object nor any session uses them.
-// Those that take Diffie-Hellman parameters (`SetDh`) keep them alive as
-// long, since GnuTLS keeps a pointer to them.  Define the Scheme type with
+// Those that take Diffie-Hellman parameters keep them alive as long, since
+// GnuTLS keeps a pointer to them.  Define the Scheme type with
 // Foreign<...>::define_type<Credentials>, so that credentials_argument
 // finds them.
 template <class Handle, gnutls_credentials_type_t Type, int (*Allocate)(Handle*), void (*Free)(Handle),
-          void (*SetDh)(Handle, gnutls_dh_params_t) = nullptr>
+          class SetDh = NoDhParameters>
 class GnutlsCredentials final : public Credentials {
  public:
   GnutlsCredentials() : state_(std::make_shared<State>()) {
@@ -55,8 +67,7 @@ class GnutlsCredentials final : public Credentials {
   // `params`: DhParameters (dh_parameters.hh).
   template <class Dh>
   void set_dh_parameters(const Dh& params) {
-    static_assert(SetDh != nullptr, "these credentials take no DH parameters");
-    SetDh(state_->handle, params.get());
+    SetDh::set(state_->handle, params.get());
     state_->dh = params.shared();
   }
 
