@@ -39,9 +39,12 @@ auto guarded(const char* who, Body&& body) -> decltype(body()) {
   SchemeErrorToRaise error;
   try {
     return body();
-  } catch (abi::__forced_unwind&) {
-    throw;  // thread cancellation or exit: it must reach the thread's start
   } catch (...) {
+    // A foreign exception, such as the forced unwind of a thread's
+    // cancellation or exit, is no error to convert: it must go on to the
+    // thread's start.  (Catching abi::__forced_unwind& instead binds a
+    // reference to no object, which UBSan rightly reports.)
+    if (abi::__cxa_current_exception_type() == nullptr) throw;
     error = SchemeErrorToRaise::from_current_exception();
   }
   error.raise(who);
