@@ -82,8 +82,9 @@
     (format port "@end deffn~%~%")))
 
 (define sections
-  ;; (NODE DESCRIPTION PREDICATE): each procedure goes to the first
-  ;; section whose predicate accepts its name.
+  ;; (NODE DESCRIPTION PREDICATE): a procedure goes to the section it
+  ;; declares, or, for those that declare none, to the first section whose
+  ;; predicate accepts its name.
   (let ((matches (lambda patterns
                    (lambda (name)
                      (any (lambda (pattern) (string-match pattern (symbol->string name)))
@@ -109,7 +110,14 @@
        ,(const #t)))))
 
 (define (section-of name)
-  (find (match-lambda ((node description accepts?) (accepts? name))) sections))
+  ;; The section a procedure declares (the `manual-section' property its
+  ;; definition gives it), else the first whose predicate accepts its name.
+  (let* ((value (module-ref interface name))
+         (declared (and (procedure? value)
+                        (procedure-property value 'manual-section))))
+    (or (and declared (assoc declared sections))
+        (find (match-lambda ((node description accepts?) (accepts? name)))
+              sections))))
 
 (define (write-section-header node port)
   (format port "@node ~a~%@section ~a~%~%" node node))

@@ -1,8 +1,12 @@
-#include "guile/boundary.hh"
-
-#include "enumerates.hh"
+#include "boundary.hh"
 
 namespace gg {
+
+namespace {
+ErrorEnumerateFunction installed_error_enumerate = nullptr;
+}  // namespace
+
+void set_error_enumerate_function(ErrorEnumerateFunction function) { installed_error_enumerate = function; }
 
 SchemeErrorToRaise SchemeErrorToRaise::from_current_exception() {
   SchemeErrorToRaise e;
@@ -10,7 +14,8 @@ SchemeErrorToRaise SchemeErrorToRaise::from_current_exception() {
     throw;
   } catch (const GnutlsError& x) {
     e.kind = Kind::gnutls;
-    e.first = error_enumerate(x.code());
+    e.first =
+        installed_error_enumerate != nullptr ? installed_error_enumerate(x.code()) : scm_from_int(x.code());
     e.second = x.extra_arguments();
     if (x.explained()) e.explanation = scm_from_utf8_string(x.what());
   } catch (const WrongTypeArgument& x) {
@@ -65,7 +70,8 @@ void SchemeErrorToRaise::raise(const char* who) const {
   switch (kind) {
     case Kind::gnutls: {
       SCM args = scm_cons2(first, scm_from_utf8_symbol(who), second);
-      scm_fluid_set_x(last_explanation(), scm_is_string(explanation) ? scm_cons(args, explanation) : SCM_BOOL_F);
+      scm_fluid_set_x(last_explanation(),
+                      scm_is_string(explanation) ? scm_cons(args, explanation) : SCM_BOOL_F);
       scm_throw(gnutls_error, args);
     }
     case Kind::wrong_type:

@@ -4,8 +4,9 @@
 // before the matching Scheme error is raised.
 #pragma once
 
-#include "guile/errors.hh"
+#include "errors.hh"
 
+#include <cxxabi.h>
 #include <libguile.h>
 
 #include <exception>
@@ -18,9 +19,9 @@ namespace gg {
 struct SchemeErrorToRaise {
   enum class Kind { none, gnutls, wrong_type, out_of_range, system, rethrow, out_of_memory, internal };
   Kind kind = Kind::none;
-  SCM first = SCM_BOOL_F;   // error enumerate / offending object / key / message
-  SCM second = SCM_EOL;     // extra arguments / args
-  int position = 0;         // argument position or errno
+  SCM first = SCM_BOOL_F;  // error enumerate / offending object / key / message
+  SCM second = SCM_EOL;    // extra arguments / args
+  int position = 0;        // argument position or errno
   const char* expected = nullptr;
   SCM explanation = SCM_BOOL_F;  // a gnutls-error's explanation, a string
 
@@ -33,6 +34,10 @@ struct SchemeErrorToRaise {
 // error printer receives, or `exception-args' of the exception), if it is
 // the last one the boundary raised in this thread; #f otherwise.
 SCM error_explanation(SCM args);
+// The Scheme object a GnuTLS error code is raised with.  The tls layer owns
+// the error enumerates and installs this at init, before any procedure runs.
+using ErrorEnumerateFunction = SCM (*)(int code);
+void set_error_enumerate_function(ErrorEnumerateFunction function);
 
 template <class Body>
 auto guarded(const char* who, Body&& body) -> decltype(body()) {
@@ -40,6 +45,11 @@ auto guarded(const char* who, Body&& body) -> decltype(body()) {
   try {
     return body();
   } catch (...) {
+    // A foreign exception, such as the forced unwind of a thread's
+    // cancellation or exit, is no error to convert: it must go on to the
+    // thread's start.  (Catching abi::__forced_unwind& instead binds a
+    // reference to no object, which UBSan rightly reports.)
+    if (abi::__cxa_current_exception_type() == nullptr) throw;
     error = SchemeErrorToRaise::from_current_exception();
   }
   error.raise(who);

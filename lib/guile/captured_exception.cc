@@ -1,4 +1,4 @@
-#include "guile/captured_exception.hh"
+#include "captured_exception.hh"
 
 namespace gg {
 

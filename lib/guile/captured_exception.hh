@@ -47,8 +47,7 @@ class CapturedException {
 
 template <class Body>
 CapturedException CapturedException::run(Body&& body) {
-  return run_raw([](void* data) { (*static_cast<Body*>(data))(); },
-                 static_cast<void*>(&body));
+  return run_raw([](void* data) { (*static_cast<Body*>(data))(); }, static_cast<void*>(&body));
 }
 
 }  // namespace gg

@@ -1,4 +1,6 @@
-#include "guile/convert.hh"
+#include "convert.hh"
+
+#include <langinfo.h>
 
 #include <climits>
 #include <cstdlib>
@@ -36,6 +38,38 @@ SCM procedure_argument(SCM obj, int position, bool allow_false) {
   if (allow_false && scm_is_false(obj)) return obj;
   if (!scm_is_true(scm_procedure_p(obj))) throw WrongTypeArgument(position, obj, "procedure");
   return obj;
+}
+
+gnutls_datum_t datum_argument(SCM obj, int position) {
+  ByteSpan bytes = bytevector_argument(obj, position);
+  if (bytes.size > UINT_MAX) throw OutOfRange(position, obj);
+  return {bytes.data, static_cast<unsigned>(bytes.size)};
+}
+
+std::string c_string_argument(SCM obj, int position) {
+  std::string text = string_argument(obj, position);
+  if (text.find('\0') != std::string::npos) throw OutOfRange(position, obj);
+  return text;
+}
+
+std::string locale_string_argument(SCM obj, int position) {
+  if (!scm_is_string(obj)) throw WrongTypeArgument(position, obj, "string");
+  size_t length = 0;
+  std::unique_ptr<char, decltype(&std::free)> bytes(
+      scm_to_stringn(obj, &length, nl_langinfo(CODESET), SCM_FAILED_CONVERSION_QUESTION_MARK), &std::free);
+  return std::string(bytes.get(), length);
+}
+
+FileName file_name_argument(SCM obj, int position) {
+  // A name the locale cannot encode then fails as a missing file.
+  std::string name = locale_string_argument(obj, position);
+  if (name.find('\0') != std::string::npos) throw OutOfRange(position, obj);
+  return {obj, name};
+}
+
+SCM user_name_from(const char* name) {
+  if (name == nullptr) return SCM_BOOL_F;
+  return scm_from_stringn(name, std::strlen(name), "UTF-8", SCM_FAILED_CONVERSION_QUESTION_MARK);
 }
 
 SCM bytevector_from(const void* data, size_t size) {

@@ -2,13 +2,15 @@
 // that no Scheme error escapes while C++ objects are alive.
 #pragma once
 
-#include "guile/errors.hh"
+#include "errors.hh"
 
+#include <gnutls/gnutls.h>
 #include <libguile.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace gg {
 
@@ -30,10 +32,35 @@ SCM procedure_argument(SCM obj, int position, bool allow_false = false);
 
 // A plain bytevector; binary results Scheme sees are made with
 // u8vector_from, as guile-gnutls made them.
+// A datum over the bytes of bytevector argument `obj` (valid while `obj`
+// is referenced); OutOfRange if it is too large for GnuTLS.
+gnutls_datum_t datum_argument(SCM obj, int position);
+
+// A string GnuTLS takes as a C string (a user name, a password): UTF-8,
+// without NUL characters (OutOfRange otherwise).
+std::string c_string_argument(SCM obj, int position);
+
+// A string in the encoding Guile's own file procedures use (the locale's),
+// with characters it cannot encode replaced by question marks: never a
+// Scheme error from C++, and any name `open-file' accepts works here.
+std::string locale_string_argument(SCM obj, int position);
+
+// A file name as Guile's own file procedures encode it (see
+// locale_string_argument), without NUL characters (OutOfRange otherwise).
+struct FileName {
+  SCM given;          // the Scheme string, for error messages
+  std::string bytes;  // what the system is given
+};
+FileName file_name_argument(SCM obj, int position);
+
 SCM bytevector_from(const void* data, size_t size);
 // A fresh SRFI-4 u8vector holding a copy of `data`: what guile-gnutls
 // returned for binary data, so `u8vector?` holds and it prints as #u8(...).
 // It is a bytevector too.
 SCM u8vector_from(const void* data, size_t size);
+
+// A user name a peer sent, as a string, or #f for null.  Bytes that are
+// not UTF-8 become question marks rather than an error.
+SCM user_name_from(const char* name);
 
 }  // namespace gg

@@ -1,4 +1,4 @@
-#include "guile/errors.hh"
+#include "errors.hh"
 
 #include <gnutls/gnutls.h>
 

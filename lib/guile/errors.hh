@@ -3,7 +3,7 @@
 // every C++ object of the call has been destroyed.
 #pragma once
 
-#include "guile/captured_exception.hh"
+#include "captured_exception.hh"
 
 #include <libguile.h>
 
@@ -38,7 +38,9 @@ class WrongTypeArgument : public std::invalid_argument {
  public:
   WrongTypeArgument(int position, SCM object, const char* expected = nullptr)
       : std::invalid_argument("wrong type argument"),
-        position_(position), object_(object), expected_(expected) {}
+        position_(position),
+        object_(object),
+        expected_(expected) {}
   int position() const { return position_; }
   SCM object() const { return object_; }  // an argument, so still referenced
   const char* expected() const { return expected_; }
@@ -65,8 +67,7 @@ class OutOfRange : public std::out_of_range {
 // A failed system call, raised as Guile's system-error.
 class SystemError : public std::runtime_error {
  public:
-  explicit SystemError(int errno_value)
-      : std::runtime_error("system error"), errno_value_(errno_value) {}
+  explicit SystemError(int errno_value) : std::runtime_error("system error"), errno_value_(errno_value) {}
   int errno_value() const { return errno_value_; }
 
  private:

@@ -1,31 +1,55 @@
 // One template gives every wrapped C++ type its Guile foreign object type,
-// predicate, printer name and finalizer.  The C++ object lives in
-// GC-scanned memory, so SCM members it holds keep their objects alive, and
+// its TYPE? predicate, printer name and finalizer, and unwraps an object as
+// any base class its type was defined with (Credentials of every kind).
+// The C++ object lives in GC-scanned memory, so SCM members it holds keep
+// their objects alive, and
 // its destructor runs exactly once: from the finalizer, or earlier from an
 // explicit release.  A type may also act just before its collection.
 #pragma once
 
-#include "guile/errors.hh"
-#include "guile/printing.hh"
+#include "errors.hh"
+#include "printing.hh"
+#include "procedures.hh"
 
 #include <libguile.h>
 
 #include <new>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace gg {
 
+// The TYPE? procedure Foreign<T>::define_type defines: its name, docstring
+// and manual section.
+struct PredicateSpec {
+  const char* name;
+  const char* documentation;
+  const char* section;
+};
 
 template <class T>
 class Foreign {
  public:
   // Create the Scheme type; `printed_name` appears as #<printed_name ...>.
+  // Objects of it also unwrap as each of `Bases` (Foreign<Base>::unwrap).
+  template <class... Bases>
   static void define_type(const char* printed_name) {
     type_ = scm_make_foreign_object_type(scm_from_utf8_symbol(printed_name),
                                          scm_list_1(scm_from_utf8_symbol("object")), &finalize);
     scm_permanent_object(type_);
     register_printable_type(type_, printed_name, nullptr);
+    (Foreign<Bases>::add_subtype(type_, &upcast<Bases>), ...);
+  }
+
+  // The same, and register `predicate`, the procedure telling objects of
+  // the type (define the type from an initializer, before procedures are).
+  template <class... Bases>
+  static void define_type(const char* printed_name, const PredicateSpec& predicate) {
+    define_type<Bases...>(printed_name);
+    procedure_registry().push_back(ProcedureSpec{predicate.name, 1, 0, 0,
+                                                 reinterpret_cast<scm_t_subr>(&predicate_subr),
+                                                 predicate.documentation, "(SCM obj)", predicate.section});
   }
 
   static SCM type() { return type_; }
@@ -41,16 +65,23 @@ class Foreign {
 
   static bool is(SCM obj) { return SCM_IS_A_P(obj, type_); }
 
-  // The live object, or null for another type or a released object.
+  // The live object, or null for another type or a released object.  For
+  // a base class, the object of any type defined with it as a base.
   static T* unwrap(SCM obj) {
-    if (!is(obj)) return nullptr;
-    return static_cast<T*>(scm_foreign_object_ref(obj, 0));
+    if (is(obj)) return static_cast<T*>(scm_foreign_object_ref(obj, 0));
+    for (const Subtype& subtype : subtypes_) {
+      if (!SCM_IS_A_P(obj, subtype.type)) continue;
+      void* object = scm_foreign_object_ref(obj, 0);
+      return object != nullptr ? subtype.upcast(object) : nullptr;
+    }
+    return nullptr;
   }
 
   // The live object; a WrongTypeArgument naming `position` otherwise.
-  static T& require(SCM obj, int position) {
+  // `expected` names the type in the error message (null: none).
+  static T& require(SCM obj, int position, const char* expected = nullptr) {
     T* object = unwrap(obj);
-    if (object == nullptr) throw WrongTypeArgument(position, obj);
+    if (object == nullptr) throw WrongTypeArgument(position, obj, expected);
     return *object;
   }
 
@@ -64,6 +95,22 @@ class Foreign {
   }
 
  private:
+  template <class U>
+  friend class Foreign;
+
+  // A type derived from T, and how to find the T in one of its objects.
+  struct Subtype {
+    SCM type;
+    T* (*upcast)(void* object);
+  };
+  static void add_subtype(SCM type, T* (*upcast)(void*)) { subtypes_.push_back(Subtype{type, upcast}); }
+  template <class Base>
+  static Base* upcast(void* object) {
+    return static_cast<T*>(object);
+  }
+
+  static SCM predicate_subr(SCM obj) { return scm_from_bool(is(obj)); }
+
   // The finalizer.  A type that must act when it is collected, while its
   // Scheme object still unwraps to it, defines `void collecting() noexcept`.
   static void finalize(SCM obj) {
@@ -77,6 +124,7 @@ class Foreign {
   static void call_collecting(const void*) {}
 
   static inline SCM type_ = SCM_BOOL_F;
+  static inline std::vector<Subtype> subtypes_;
 };
 
 }  // namespace gg

@@ -1,6 +1,6 @@
-#include "guile/printing.hh"
+#include "printing.hh"
 
-#include "guile/procedures.hh"
+#include "procedures.hh"
 
 #include <cstdio>
 #include <string>
@@ -39,16 +39,13 @@ void register_printable_type(SCM type, const char* name, Printer printer) {
   printable_types().push_back({type, name, printer});
 }
 
-void register_printable_type(SCM type, Printer printer) {
-  printable_types().push_back({type, "", printer});
-}
+void register_printable_type(SCM type, Printer printer) { printable_types().push_back({type, "", printer}); }
 
 void define_printing_support() {
   SCM types = SCM_EOL;
   for (const PrintableType& t : printable_types()) types = scm_cons(t.type, types);
   scm_c_define("%gnutls-object-types", types);
-  scm_c_define_gsubr("%gnutls-object->string", 1, 0, 0,
-                     reinterpret_cast<scm_t_subr>(&object_to_string));
+  scm_c_define_gsubr("%gnutls-object->string", 1, 0, 0, reinterpret_cast<scm_t_subr>(&object_to_string));
 }
 
 }  // namespace gg

@@ -1,4 +1,4 @@
-#include "guile/procedures.hh"
+#include "procedures.hh"
 
 #include <cctype>
 #include <string>
@@ -62,12 +62,18 @@ void set_argument_names(SCM proc, const char* c_arguments, int required, int opt
   scm_set_procedure_property_x(proc, scm_from_utf8_symbol("arglist"), arglist);
 }
 
+void set_manual_section(SCM proc, const char* section) {
+  if (section == nullptr) return;
+  scm_set_procedure_property_x(proc, scm_from_utf8_symbol("manual-section"), scm_from_utf8_string(section));
+}
+
 void define_registered_procedures() {
   SCM documentation = scm_from_utf8_symbol("documentation");
   for (const ProcedureSpec& spec : procedure_registry()) {
     SCM proc = scm_c_make_gsubr(spec.name, spec.required, spec.optional, spec.rest, spec.function);
     scm_set_procedure_property_x(proc, documentation, scm_from_utf8_string(spec.documentation));
     set_argument_names(proc, spec.c_arguments, spec.required, spec.optional, spec.rest);
+    set_manual_section(proc, spec.section);
     define_exported(spec.name, proc);
   }
 }

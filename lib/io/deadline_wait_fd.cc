@@ -1,4 +1,4 @@
-#include "io/deadline_wait_fd.hh"
+#include "deadline_wait_fd.hh"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "io/descriptor_io.hh"
+#include "descriptor_io.hh"
 
 #include <sys/socket.h>
 #include <sys/uio.h>

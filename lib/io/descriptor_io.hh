@@ -7,7 +7,7 @@
 // handlers first.
 #pragma once
 
-#include "io/transport.hh"
+#include "transport.hh"
 
 #include <atomic>
 
@@ -16,7 +16,6 @@ namespace gg::io {
 IoResult receive_once(int fd, void* buffer, size_t size, std::atomic<bool>& is_socket);
 // With `wait` false a socket send reports "would block" (MSG_DONTWAIT)
 // where it would wait; a pipe or terminal waits all the same.
-IoResult send_once(int fd, const giovec_t* iov, int iovcnt, std::atomic<bool>& is_socket,
-                   bool wait = true);
+IoResult send_once(int fd, const giovec_t* iov, int iovcnt, std::atomic<bool>& is_socket, bool wait = true);
 
 }  // namespace gg::io

@@ -1,8 +1,8 @@
-#include "io/fd_port_transport.hh"
+#include "fd_port_transport.hh"
 
-#include "guile/without_guile.hh"
-#include "io/descriptor_io.hh"
-#include "io/port_buffers.hh"
+#include "descriptor_io.hh"
+#include "port_buffers.hh"
+#include "without_guile.hh"
 
 #include <algorithm>
 #include <cerrno>

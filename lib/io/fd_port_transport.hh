@@ -7,7 +7,7 @@
 // non-blocking descriptor reports "would block", as with FdTransport.
 #pragma once
 
-#include "io/port_transport.hh"
+#include "port_transport.hh"
 
 #include <atomic>
 #include <memory>

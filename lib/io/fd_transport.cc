@@ -1,6 +1,6 @@
-#include "io/fd_transport.hh"
+#include "fd_transport.hh"
 
-#include "io/descriptor_io.hh"
+#include "descriptor_io.hh"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -43,9 +43,7 @@ bool is_nonblocking(int fd) {
 // EINTR goes back to GnuTLS (as GNUTLS_E_INTERRUPTED) and from there to
 // the session, which runs the program's signal handlers in Guile mode and
 // calls again: they cannot run here, outside Guile mode and inside GnuTLS.
-IoResult FdTransport::pull(void* buffer, size_t size) {
-  return receive_once(fd_, buffer, size, is_socket_);
-}
+IoResult FdTransport::pull(void* buffer, size_t size) { return receive_once(fd_, buffer, size, is_socket_); }
 
 IoResult FdTransport::push(const giovec_t* iov, int iovcnt) {
   return send_once(fd_, iov, iovcnt, is_socket_, push_waits());

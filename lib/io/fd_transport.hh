@@ -2,7 +2,7 @@
 // owns: the session never closes it.
 #pragma once
 
-#include "io/transport.hh"
+#include "transport.hh"
 
 #include <sys/types.h>
 

@@ -1,7 +1,7 @@
-#include "io/port_transport.hh"
+#include "port_transport.hh"
 
-#include "io/fd_transport.hh"
-#include "io/port_buffers.hh"
+#include "fd_transport.hh"
+#include "port_buffers.hh"
 
 #include <poll.h>
 
@@ -50,8 +50,8 @@ IoResult PortTransport::pull(void* buffer, size_t size) {
     // GnuTLS's buffer is lent to Guile as a bytevector so that whatever
     // the port has buffered, or one read of its source, lands there
     // directly; Guile copies into it and keeps no reference.
-    SCM target = scm_pointer_to_bytevector(scm_from_pointer(buffer, nullptr),
-                                           scm_from_size_t(size), SCM_INUM0, SCM_UNDEFINED);
+    SCM target = scm_pointer_to_bytevector(scm_from_pointer(buffer, nullptr), scm_from_size_t(size),
+                                           SCM_INUM0, SCM_UNDEFINED);
     SCM n = scm_get_bytevector_some_x(port_, target, SCM_INUM0, scm_from_size_t(size));
     result = IoResult::bytes(SCM_EOF_OBJECT_P(n) ? 0 : scm_to_ssize_t(n));
   });
@@ -152,6 +152,7 @@ int PortTransport::wait_readable(unsigned ms) {
     return -1;
   }
   struct pollfd p = {fd, POLLIN, 0};
-  return poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : static_cast<int>(ms));  // EINTR: see FdTransport::pull
+  // EINTR: see FdTransport::pull
+  return poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : static_cast<int>(ms));
 }
 }  // namespace gg::io

@@ -5,9 +5,9 @@
 // FdPortTransport (fd_port_transport.hh) refines it for file ports.
 #pragma once
 
-#include "guile/captured_exception.hh"
-#include "guile/protected_object.hh"
-#include "io/transport.hh"
+#include "captured_exception.hh"
+#include "protected_object.hh"
+#include "transport.hh"
 
 #include <libguile.h>
 

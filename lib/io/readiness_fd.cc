@@ -1,4 +1,4 @@
-#include "io/readiness_fd.hh"
+#include "readiness_fd.hh"
 
 #include <unistd.h>
 

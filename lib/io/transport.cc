@@ -1,12 +1,10 @@
-#include "io/transport.hh"
+#include "transport.hh"
 
 #include <cerrno>
 
 namespace gg::io {
 
-bool IoResult::would_block() const {
-  return error == EAGAIN || error == EWOULDBLOCK;
-}
+bool IoResult::would_block() const { return error == EAGAIN || error == EWOULDBLOCK; }
 
 void Transport::install(gnutls_session_t session) {
   session_ = session;

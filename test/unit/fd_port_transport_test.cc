@@ -1,4 +1,4 @@
-#include "io/fd_port_transport.hh"
+#include "fd_port_transport.hh"
 
 #include <fcntl.h>
 #include <libguile.h>

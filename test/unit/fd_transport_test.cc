@@ -1,11 +1,11 @@
-#include "io/fd_transport.hh"
+#include "fd_transport.hh"
 
-#include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <cerrno>
 #include <cstring>

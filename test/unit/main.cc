@@ -1,8 +1,8 @@
 // Catch2 runner for the C++ layer.  Guile is initialized first because the
 // port transport calls into Scheme.
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
 #include <libguile.h>
+#include <catch2/catch.hpp>
 
 int main(int argc, char* argv[]) {
   scm_init_guile();

@@ -1,7 +1,7 @@
-#include "io/port_transport.hh"
+#include "port_transport.hh"
 
-#include <catch2/catch.hpp>
 #include <libguile.h>
+#include <catch2/catch.hpp>
 
 #include <cerrno>
 #include <string>
@@ -92,10 +92,11 @@ TEST_CASE("ports without a descriptor have no wait fd", "[port]") {
 }
 
 TEST_CASE("a socket port in non-blocking mode reports would-block instead of waiting", "[port]") {
-  SCM pair = eval("(let ((p (socketpair PF_UNIX SOCK_STREAM 0)))"
-                  "  (for-each (lambda (s) (fcntl s F_SETFL (logior O_NONBLOCK (fcntl s F_GETFL))))"
-                  "            (list (car p) (cdr p)))"
-                  "  p)");
+  SCM pair = eval(
+      "(let ((p (socketpair PF_UNIX SOCK_STREAM 0)))"
+      "  (for-each (lambda (s) (fcntl s F_SETFL (logior O_NONBLOCK (fcntl s F_GETFL))))"
+      "            (list (car p) (cdr p)))"
+      "  p)");
   scm_gc_protect_object(pair);
   PortTransport a(scm_car(pair)), b(scm_cdr(pair));
   char buf[64];
@@ -177,8 +178,7 @@ bool holds_pattern(const unsigned char* bytes, size_t size, size_t from) {
 
 }  // namespace
 
-TEST_CASE("a pull from a port with nothing buffered reads its source once, for all GnuTLS asks",
-          "[port]") {
+TEST_CASE("a pull from a port with nothing buffered reads its source once, for all GnuTLS asks", "[port]") {
   SCM port = logging_port(100000);
   PortTransport t(port);
   std::string buf(20000, '\0');

@@ -5,12 +5,12 @@
 // protocols work without force-output.
 #include "record_port.hh"
 
-#include "guile/boundary.hh"
-#include "guile/captured_exception.hh"
-#include "guile/convert.hh"
-#include "guile/foreign.hh"
-#include "guile/procedures.hh"
-#include "io/port_buffers.hh"
+#include "boundary.hh"
+#include "captured_exception.hh"
+#include "convert.hh"
+#include "foreign.hh"
+#include "port_buffers.hh"
+#include "procedures.hh"
 #include "session_memory.hh"
 
 #include <fcntl.h>

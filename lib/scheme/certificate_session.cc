@@ -1,10 +1,10 @@
 // Sessions and certificates: what the peer presented, whether it verifies,
 // and asking the handshake itself to verify it.
+#include "boundary.hh"
+#include "convert.hh"
 #include "enumerates.hh"
-#include "guile/boundary.hh"
-#include "guile/convert.hh"
-#include "guile/foreign.hh"
-#include "guile/procedures.hh"
+#include "foreign.hh"
+#include "procedures.hh"
 #include "session.hh"
 
 #include <string>

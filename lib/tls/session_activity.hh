@@ -7,7 +7,7 @@
 // deadlock on it.
 #pragma once
 
-#include "guile/errors.hh"
+#include "errors.hh"
 
 #include <gnutls/gnutls.h>
 

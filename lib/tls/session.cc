@@ -1,12 +1,12 @@
 #include "session.hh"
 
 #include "enumerates.hh"
-#include "guile/errors.hh"
-#include "guile/without_guile.hh"
-#include "io/fd_port_transport.hh"
-#include "io/fd_transport.hh"
-#include "io/port_transport.hh"
+#include "errors.hh"
+#include "fd_port_transport.hh"
+#include "fd_transport.hh"
+#include "port_transport.hh"
 #include "record_port.hh"
+#include "without_guile.hh"
 
 #include <libguile/iselect.h>
 #include <poll.h>

@@ -1,6 +1,6 @@
 // What the error printer needs beyond the error enumerate itself.
-#include "guile/boundary.hh"
-#include "guile/procedures.hh"
+#include "boundary.hh"
+#include "procedures.hh"
 
 namespace gg {
 

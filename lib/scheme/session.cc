@@ -1,12 +1,12 @@
 // Scheme procedures on sessions: creation, handshake, parameters, and what
 // was negotiated.
-#include "enumerates.hh"
-#include "guile/boundary.hh"
-#include "guile/convert.hh"
-#include "guile/foreign.hh"
-#include "guile/procedures.hh"
-#include "record_port.hh"
 #include "session.hh"
+#include "boundary.hh"
+#include "convert.hh"
+#include "enumerates.hh"
+#include "foreign.hh"
+#include "procedures.hh"
+#include "record_port.hh"
 #include "session_memory.hh"
 
 #include <climits>

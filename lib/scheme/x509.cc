@@ -2,11 +2,11 @@
 // certificates.
 #include "x509.hh"
 
+#include "boundary.hh"
+#include "convert.hh"
 #include "enumerates.hh"
-#include "guile/boundary.hh"
-#include "guile/convert.hh"
-#include "guile/foreign.hh"
-#include "guile/procedures.hh"
+#include "foreign.hh"
+#include "procedures.hh"
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -31,12 +31,6 @@ X509PrivateKey::X509PrivateKey() {
   int r = gnutls_x509_privkey_init(&key);
   if (r < 0) throw GnutlsError(r);
   handle_ = share_handle(key, gnutls_x509_privkey_deinit);
-}
-
-gnutls_datum_t datum_argument(SCM obj, int position) {
-  ByteSpan bytes = bytevector_argument(obj, position);
-  if (bytes.size > UINT_MAX) throw OutOfRange(position, obj);
-  return {bytes.data, static_cast<unsigned>(bytes.size)};
 }
 
 namespace {
@@ -78,11 +72,6 @@ SCM bytes_of(const Filled& filled) {
 
 gnutls_x509_crt_t certificate_argument(SCM obj, int position) {
   return Foreign<X509Certificate>::require(obj, position).get();
-}
-
-gnutls_x509_crt_fmt_t format_argument(SCM obj, int position) {
-  return static_cast<gnutls_x509_crt_fmt_t>(
-      enumerate_value(EnumKind::x509_certificate_format, obj, position));
 }
 
 unsigned index_argument(SCM obj, int position) {

@@ -1,8 +1,8 @@
 #include "enumerates.hh"
 
-#include "guile/boundary.hh"
-#include "guile/printing.hh"
-#include "guile/procedures.hh"
+#include "boundary.hh"
+#include "printing.hh"
+#include "procedures.hh"
 
 #include <array>
 #include <string>
@@ -61,8 +61,7 @@ std::array<scm_t_subr, kKindCount> to_string_subrs(std::index_sequence<I...>) {
   return {reinterpret_cast<scm_t_subr>(&enumerate_to_string<static_cast<EnumKind>(I)>)...};
 }
 
-const char* kToStringDoc =
-    "Return a string describing @var{value}, an enumerate value of this type.";
+const char* kToStringDoc = "Return a string describing @var{value}, an enumerate value of this type.";
 
 }  // namespace
 
@@ -86,9 +85,9 @@ void define_enumerates() {
       auto found = rt.objects.find(value.value);
       SCM obj;
       if (found == rt.objects.end()) {
-        obj = scm_permanent_object(scm_make_foreign_object_2(
-            rt.type, reinterpret_cast<void*>(static_cast<intptr_t>(value.value)),
-            const_cast<EnumValueSpec*>(&value)));
+        obj = scm_permanent_object(
+            scm_make_foreign_object_2(rt.type, reinterpret_cast<void*>(static_cast<intptr_t>(value.value)),
+                                      const_cast<EnumValueSpec*>(&value)));
         rt.objects.emplace(value.value, obj);
       } else {
         obj = found->second;  // an alias
@@ -97,8 +96,7 @@ void define_enumerates() {
       define_exported(name.c_str(), obj);
     }
     rt.to_string_name = std::string(spec.name) + "->string";
-    SCM proc = scm_c_make_gsubr(rt.to_string_name.c_str(), 1, 0, 0,
-                                subrs[static_cast<size_t>(spec.kind)]);
+    SCM proc = scm_c_make_gsubr(rt.to_string_name.c_str(), 1, 0, 0, subrs[static_cast<size_t>(spec.kind)]);
     scm_set_procedure_property_x(proc, documentation, scm_from_utf8_string(kToStringDoc));
     set_argument_names(proc, "(SCM value)", 1, 0, 0);
     define_exported(rt.to_string_name.c_str(), proc);

@@ -1,10 +1,10 @@
 #include "dh_parameters.hh"
 
+#include "boundary.hh"
+#include "convert.hh"
 #include "enumerates.hh"
-#include "guile/boundary.hh"
-#include "guile/convert.hh"
-#include "guile/foreign.hh"
-#include "guile/procedures.hh"
+#include "foreign.hh"
+#include "procedures.hh"
 
 #include <climits>
 
@@ -42,7 +42,8 @@ GG_PROCEDURE(pkcs3_import_dh_parameters, "pkcs3-import-dh-parameters", 2, 0, 0, 
              "@code{x509-certificate-format/der}.") {
   return guarded("pkcs3-import-dh-parameters", [&] {
     ByteSpan bytes = bytevector_argument(data, 1);
-    auto fmt = static_cast<gnutls_x509_crt_fmt_t>(enumerate_value(EnumKind::x509_certificate_format, format, 2));
+    auto fmt =
+        static_cast<gnutls_x509_crt_fmt_t>(enumerate_value(EnumKind::x509_certificate_format, format, 2));
     if (bytes.size > UINT_MAX) throw OutOfRange(1, data);
     SCM obj = Foreign<DhParameters>::make();
     gnutls_datum_t datum = {bytes.data, static_cast<unsigned>(bytes.size)};
@@ -57,7 +58,8 @@ GG_PROCEDURE(pkcs3_export_dh_parameters, "pkcs3-export-dh-parameters", 2, 0, 0, 
              "as @var{format} says.") {
   return guarded("pkcs3-export-dh-parameters", [&] {
     DhParameters& p = Foreign<DhParameters>::require(params, 1);
-    auto fmt = static_cast<gnutls_x509_crt_fmt_t>(enumerate_value(EnumKind::x509_certificate_format, format, 2));
+    auto fmt =
+        static_cast<gnutls_x509_crt_fmt_t>(enumerate_value(EnumKind::x509_certificate_format, format, 2));
     gnutls_datum_t out = {nullptr, 0};
     int r = gnutls_dh_params_export2_pkcs3(p.get(), fmt, &out);
     if (r < 0) throw GnutlsError(r);

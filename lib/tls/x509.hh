@@ -3,6 +3,7 @@
 #pragma once
 
 #include "credentials.hh"
+#include "enumerates.hh"
 
 #include <gnutls/x509.h>
 #include <libguile.h>
@@ -29,9 +30,11 @@ class X509PrivateKey {
   SharedHandle<gnutls_x509_privkey_t> handle_;
 };
 
-// A datum over the bytes of bytevector argument `obj` (valid while `obj`
-// is referenced); OutOfRange if it is too large for GnuTLS.
-gnutls_datum_t datum_argument(SCM obj, int position);
+// The encoding an x509-certificate-format/ argument names.
+inline gnutls_x509_crt_fmt_t format_argument(SCM obj, int position) {
+  return static_cast<gnutls_x509_crt_fmt_t>(
+      enumerate_value(EnumKind::x509_certificate_format, obj, position));
+}
 
 // A datum GnuTLS allocated, freed with gnutls_free.
 class OwnedDatum {

@@ -2,10 +2,10 @@
 // must keep alive (credentials, transport port, record port).
 #pragma once
 
-#include "io/deadline_wait_fd.hh"
-#include "io/readiness_fd.hh"
-#include "io/transport.hh"
+#include "deadline_wait_fd.hh"
+#include "readiness_fd.hh"
 #include "session_activity.hh"
+#include "transport.hh"
 
 #include <gnutls/gnutls.h>
 #include <libguile.h>

@@ -1,4 +1,4 @@
-#include "io/port_buffers.hh"
+#include "port_buffers.hh"
 
 #include <cstdint>
 

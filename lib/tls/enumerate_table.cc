@@ -20,6 +20,8 @@ constexpr int kObsoleteLzo = -0x4c5a;
 
 }  // namespace
 
+// A hand-laid-out table: one value per line, aliases next to their value.
+// clang-format off
 const std::vector<EnumTypeSpec>& enumerate_table() {
   static const std::vector<EnumTypeSpec> table = {
     {EnumKind::alert_description, "alert-description",
@@ -566,5 +568,6 @@ const std::vector<EnumTypeSpec>& enumerate_table() {
   };
   return table;
 }
+// clang-format on
 
 }  // namespace gg
