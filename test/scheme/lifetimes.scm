@@ -2,6 +2,7 @@
 ;;; transport alive; once the port is unreachable, all of it is collected.
 
 (use-modules (srfi srfi-64)
+             (ice-9 threads)
              (test-support)
              (gnutls)
              (ice-9 binary-ports)
@@ -218,24 +219,30 @@ close procedure instead of waiting for the socket (the alarm of
 `call-with-forked-peer' ends a wait)."
   (lambda (socket)
     (let* ((pair (socketpair PF_UNIX SOCK_STREAM 0))
-           (client (make-anonymous-session connection-end/client
-                                           #:fd (fileno (car pair))))
            (server (make-anonymous-session connection-end/server
                                            #:fd (fileno (cdr pair))))
            (closed? #f))
       (for-each (lambda (port)
                   (fcntl port F_SETFL (logior O_NONBLOCK (fcntl port F_GETFL))))
                 (list (car pair) (cdr pair)))
-      (let loop ((client-done? #f) (server-done? #f))
-        (unless (and client-done? server-done?)
-          (loop (or client-done? (eq? #t (%handshake client)))
-                (or server-done? (eq? #t (%handshake server))))))
-      (when blocking?
-        (fcntl (car pair) F_SETFL (logand (lognot O_NONBLOCK) (fcntl (car pair) F_GETFL))))
-      (fill-socket! (car pair))
-      (put-bytevector (session-record-port client (lambda (port) (set! closed? #t)))
-                      (make-bytevector 100 1))
-      (set! client #f)
+      ;; The client lives and dies in a thread of its own: once the thread
+      ;; is gone, no stale word on a stack can keep it from collection.
+      (join-thread
+       (call-with-new-thread
+        (lambda ()
+          (let ((client (make-anonymous-session connection-end/client
+                                                #:fd (fileno (car pair)))))
+            (let loop ((client-done? #f) (server-done? #f))
+              (unless (and client-done? server-done?)
+                (loop (or client-done? (eq? #t (%handshake client)))
+                      (or server-done? (eq? #t (%handshake server))))))
+            (when blocking?
+              (fcntl (car pair) F_SETFL
+                     (logand (lognot O_NONBLOCK) (fcntl (car pair) F_GETFL))))
+            (fill-socket! (car pair))
+            (put-bytevector (session-record-port client (lambda (port) (set! closed? #t)))
+                            (make-bytevector 100 1))
+            #t))))
       (unless (collect-until (lambda () closed?))
         (error "the dropped port was not closed")))))
 
