@@ -5,6 +5,7 @@
 
 #include <libguile.h>
 
+#include <cstddef>
 #include <vector>
 
 namespace gg {
@@ -39,6 +40,9 @@ enum class EnumKind {
   x509_subject_alternative_name,
 };
 
+// How many kinds there are.
+inline constexpr size_t kEnumKindCount = static_cast<size_t>(EnumKind::x509_subject_alternative_name) + 1;
+
 struct EnumValueSpec {
   const char* name;  // Scheme name after "TYPE/"
   int value;
@@ -55,8 +59,12 @@ struct EnumTypeSpec {
 // The description, indexed by EnumKind.
 const std::vector<EnumTypeSpec>& enumerate_table();
 
-// Create every enumerate type, value and ->string procedure, and export them.
+// Create every enumerate type and value, and export the values.
 void define_enumerates();
+
+// What TYPE->string answers for `obj`, an enumerate of `kind` (the
+// argument at `position`; anything else throws WrongTypeArgument).
+const char* enumerate_description(EnumKind kind, SCM obj, int position);
 
 // The object for `value`, or #f when GnuTLS returned a value not described.
 SCM enumerate(EnumKind kind, int value);

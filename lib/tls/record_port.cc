@@ -11,7 +11,6 @@
 #include "foreign.hh"
 #include "port_buffers.hh"
 #include "procedures.hh"
-#include "session_memory.hh"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -79,7 +78,7 @@ size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
   Session* maybe = Foreign<Session>::unwrap(session);
   bool nonblocking = maybe != nullptr && transport_nonblocking(*maybe);
   if (!nonblocking) scm_flush(port);
-  return guarded("session-record-port", [&]() -> size_t {
+  return guarded(kSessionRecordPortName, [&]() -> size_t {
     Session& s = Foreign<Session>::require(session, 1);
     bool output_stuck = nonblocking && !flush_without_waiting(port, s);
     s.record_read_needs_write = false;
@@ -95,7 +94,7 @@ size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
 
 size_t write_record(SCM port, SCM src, size_t start, size_t count) {
   SCM session = port_session(port);
-  return guarded("session-record-port", [&]() -> size_t {
+  return guarded(kSessionRecordPortName, [&]() -> size_t {
     Session& s = Foreign<Session>::require(session, 1);
     int r = s.send(SCM_BYTEVECTOR_CONTENTS(src) + start, count);
     if (r >= 0) return static_cast<size_t>(r);
@@ -202,57 +201,24 @@ GG_INITIALIZER(define_record_port_type) {
   scm_set_port_get_natural_buffer_sizes(record_port_type, natural_buffer_sizes);
 }
 
-GG_PROCEDURE(session_record_port, "session-record-port", 1, 1, 0, (SCM session, SCM close),
-             "Return the read-write port over the record layer of @var{session}; "
-             "every call returns the same port (@code{eq?}).  If @var{close} is "
-             "given, it is called with the port when the port is closed (by "
-             "@code{close-port}, or when the port is garbage-collected).  Reads "
-             "and writes are buffered a record at a time; output is sent before "
-             "the port waits for input, and by @code{force-output}, @code{bye} "
-             "and @code{close-port}.\n\n"
-             "Over a non-blocking transport, reads and writes that would block "
-             "report it to Guile's port machinery: with suspendable ports "
-             "installed they wait through @code{current-read-waiter} and "
-             "@code{current-write-waiter} (so Fibers suspends the fiber), "
-             "otherwise Guile polls.  @code{port-read-wait-fd} and "
-             "@code{port-write-wait-fd} give the transport's descriptor; while "
-             "a read must first send output the transport cannot take yet, the "
-             "read wait descriptor is one that also becomes readable when the "
-             "transport becomes writable.\n\n"
-             "One thread may read from the port while another writes to it, as "
-             "GnuTLS allows one of each at a time.  The writing thread should "
-             "send its output itself (with @code{force-output}, or by writing "
-             "whole records): a read sends output left in the port, and two "
-             "threads must not write at once.") {
-  if (Session* s = Foreign<Session>::unwrap(session); s != nullptr && scm_is_false(s->record_port))
-    note_session_memory(kRecordPortMemoryKiB);
-  return guarded("session-record-port", [&] {
-    Session& s = Foreign<Session>::require(session, 1);
-    SCM close_procedure = SCM_UNBNDP(close) ? SCM_BOOL_F : procedure_argument(close, 2, true);
-    if (scm_is_false(s.record_port)) {
-      // The port refers to the session (its stream), so the session, its
-      // credentials and transport live as long as the port is reachable.
-      SCM stream = scm_cons(session, close_procedure);
-      s.record_port = scm_c_make_port(record_port_type, SCM_RDNG | SCM_WRTNG, SCM_UNPACK(stream));
-    } else if (!SCM_UNBNDP(close)) {
-      scm_set_cdr_x(port_stream(s.record_port), close_procedure);
-    }
-    return s.record_port;
-  });
+SCM record_port(SCM session, SCM close_procedure) {
+  Session& s = Foreign<Session>::require(session, 1);
+  if (scm_is_false(s.record_port)) {
+    // The port refers to the session (its stream), so the session, its
+    // credentials and transport live as long as the port is reachable.
+    SCM stream = scm_cons(session, scm_is_eq(close_procedure, SCM_UNDEFINED) ? SCM_BOOL_F : close_procedure);
+    s.record_port = scm_c_make_port(record_port_type, SCM_RDNG | SCM_WRTNG, SCM_UNPACK(stream));
+  } else if (!scm_is_eq(close_procedure, SCM_UNDEFINED)) {
+    scm_set_cdr_x(port_stream(s.record_port), close_procedure);
+  }
+  return s.record_port;
 }
 
-GG_PROCEDURE(set_session_record_port_close_x, "set-session-record-port-close!", 2, 0, 0,
-             (SCM port, SCM close),
-             "Set @var{close}, a one-argument procedure, as the procedure called "
-             "with @var{port}, a session record port, when it is closed.  It may "
-             "be used to close the session's transport.") {
-  return guarded("set-session-record-port-close!", [&] {
-    if (!SCM_PORTP(port) || SCM_PORT_TYPE(port) != record_port_type)
-      throw WrongTypeArgument(1, port, "session record port");
-    Foreign<Session>::require(port_session(port), 1);
-    scm_set_cdr_x(port_stream(port), procedure_argument(close, 2));
-    return SCM_UNSPECIFIED;
-  });
+bool is_record_port(SCM obj) { return SCM_PORTP(obj) && SCM_PORT_TYPE(obj) == record_port_type; }
+
+void set_record_port_close(SCM port, SCM close_procedure) {
+  Foreign<Session>::require(port_session(port), 1);
+  scm_set_cdr_x(port_stream(port), close_procedure);
 }
 
 }  // namespace gg
