@@ -85,8 +85,7 @@ GG_DEFINE(set_session_peer_verification_x, "set-session-peer-verification!", man
   bool any_host = scm_is_false(hostname);
   std::string name = any_host ? std::string() : string_argument(hostname, 2);
   unsigned verify_flags = enumerate_flags(EnumKind::certificate_verify, flags, 3);
-  s.verified_hostname = std::move(name);  // GnuTLS keeps a pointer to it
-  gnutls_session_set_verify_cert(s.get(), any_host ? nullptr : s.verified_hostname.c_str(), verify_flags);
+  s.verify_peer(any_host ? nullptr : &name, verify_flags);
   return SCM_UNSPECIFIED;
 }
 

@@ -13,7 +13,7 @@ namespace {
 
 // A port's memory, told to the GC before the port is made.
 void note_new_record_port(SCM session, Optional) {
-  if (Session* s = Foreign<Session>::unwrap(session); s != nullptr && scm_is_false(s->record_port))
+  if (Session* s = Foreign<Session>::unwrap(session); s != nullptr && !s->has_record_port())
     note_session_memory(kRecordPortMemoryKiB);
 }
 

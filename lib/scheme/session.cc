@@ -39,7 +39,7 @@ SCM resumable_result(Session& s, int r) {
 template <class Op>
 SCM resumable_session_call(SCM obj, Op op) {
   Session& s = session_argument(obj, 1);
-  s.record_read_needs_write = false;  // a waiter polls the transport itself
+  s.forget_blocked_read();  // a waiter polls the transport itself
   s.disarm_handshake_wait();
   return resumable_result(s, op(s));
 }
@@ -88,7 +88,7 @@ GG_DEFINE_AS(handshake_step, "%handshake", "handshake", manual::library, (SCM se
              "the read wait fd of the session's record port then becomes ready "
              "with the transport or at the deadline.  Use @code{handshake}.") {
   Session& s = session_argument(session, 1);
-  s.record_read_needs_write = false;  // a waiter polls the transport itself
+  s.forget_blocked_read();  // a waiter polls the transport itself
   s.disarm_handshake_wait();
   int r = s.handshake();
   // A bounded handshake waits for its transport or its deadline, both

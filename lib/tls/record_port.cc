@@ -26,12 +26,19 @@ scm_t_port_type* record_port_type = nullptr;
 // collector 20 KiB per buffer; this size fits in 16 KiB exactly.
 constexpr size_t kRecordSize = 16384 - 64;
 
-// The port's stream is a pair (session . close-procedure).  The close
-// procedure lives in the port, not in the session: when both are collected
-// together their finalizers run in any order, and a close procedure kept in
-// an already finalized session would never be called.
-SCM port_stream(SCM port) { return SCM_PACK(SCM_STREAM(port)); }
-SCM port_session(SCM port) { return scm_car(port_stream(port)); }
+// The port's stream, in GC-scanned memory the port refers to: the
+// session (so that it, its credentials and transport live as long as the
+// port is reachable) and the close procedure, or #f.  The close procedure
+// lives in the port, not in the session: when both are collected together
+// their finalizers run in any order, and a close procedure kept in an
+// already finalized session would never be called.
+struct RecordPortStream {
+  SCM session;
+  SCM close;
+};
+
+RecordPortStream& port_stream(SCM port) { return *reinterpret_cast<RecordPortStream*>(SCM_STREAM(port)); }
+SCM port_session(SCM port) { return port_stream(port).session; }
 
 // True when waiting for the transport is the program's business: the
 // session was made with connection-flag/nonblock or its descriptor is in
@@ -81,11 +88,11 @@ size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
   return guarded(kSessionRecordPortName, [&]() -> size_t {
     Session& s = Foreign<Session>::require(session, 1);
     bool output_stuck = nonblocking && !flush_without_waiting(port, s);
-    s.record_read_needs_write = false;
+    s.forget_blocked_read();
     int r = s.receive(SCM_BYTEVECTOR_CONTENTS(dst) + start, count);
     if (r >= 0) return static_cast<size_t>(r);
     if (r == GNUTLS_E_AGAIN) {  // would block
-      s.record_read_needs_write = output_stuck || gnutls_record_get_direction(s.get()) == 1;
+      s.note_blocked_read(output_stuck || gnutls_record_get_direction(s.get()) == 1);
       return static_cast<size_t>(-1);
     }
     s.fail(r);
@@ -113,16 +120,11 @@ int transport_wait_fd(SCM port) {
 }
 
 // Suspendable ports (and Fibers) wait for a read by polling this fd for
-// input; see Session::record_read_needs_write for when that is not enough.
+// input; see Session::record_read_wait_fd for when that is not enough.
 int read_wait_fd(SCM port) {
   int fd = transport_wait_fd(port);
   Session* s = Foreign<Session>::unwrap(port_session(port));
-  if (s != nullptr && s->handshake_wait_fd() >= 0) return s->handshake_wait_fd();
-  if (s != nullptr && s->record_read_needs_write) {
-    int either = s->readiness.watch(fd);
-    if (either >= 0) return either;
-  }
-  return fd;
+  return s == nullptr ? fd : s->record_read_wait_fd(fd);
 }
 
 int input_waiting(SCM port) {
@@ -143,7 +145,7 @@ void natural_buffer_sizes(SCM, size_t* read_size, size_t* write_size) {
 // Called on close-port, and by close_collected_record_port.  The session
 // may already be finalized: the close procedure stashed the port once.
 void close_record_port(SCM port) {
-  SCM close = scm_cdr(port_stream(port));
+  SCM close = port_stream(port).close;
   if (scm_is_true(close)) scm_call_1(close, port);
 }
 
@@ -186,7 +188,7 @@ void close_collected_record_port(SCM port, Session& s) noexcept {
 }
 
 void flush_record_port(Session& session) {
-  SCM port = session.record_port;
+  SCM port = session.record_port();
   if (scm_is_true(port) && scm_is_false(scm_port_closed_p(port))) scm_force_output(port);
 }
 
@@ -203,22 +205,23 @@ GG_INITIALIZER(define_record_port_type) {
 
 SCM record_port(SCM session, SCM close_procedure) {
   Session& s = Foreign<Session>::require(session, 1);
-  if (scm_is_false(s.record_port)) {
-    // The port refers to the session (its stream), so the session, its
-    // credentials and transport live as long as the port is reachable.
-    SCM stream = scm_cons(session, scm_is_eq(close_procedure, SCM_UNDEFINED) ? SCM_BOOL_F : close_procedure);
-    s.record_port = scm_c_make_port(record_port_type, SCM_RDNG | SCM_WRTNG, SCM_UNPACK(stream));
+  if (!s.has_record_port()) {
+    auto* stream =
+        static_cast<RecordPortStream*>(scm_gc_malloc(sizeof(RecordPortStream), "record port stream"));
+    *stream = {session, scm_is_eq(close_procedure, SCM_UNDEFINED) ? SCM_BOOL_F : close_procedure};
+    s.attach_record_port(
+        scm_c_make_port(record_port_type, SCM_RDNG | SCM_WRTNG, reinterpret_cast<scm_t_bits>(stream)));
   } else if (!scm_is_eq(close_procedure, SCM_UNDEFINED)) {
-    scm_set_cdr_x(port_stream(s.record_port), close_procedure);
+    port_stream(s.record_port()).close = close_procedure;
   }
-  return s.record_port;
+  return s.record_port();
 }
 
 bool is_record_port(SCM obj) { return SCM_PORTP(obj) && SCM_PORT_TYPE(obj) == record_port_type; }
 
 void set_record_port_close(SCM port, SCM close_procedure) {
   Foreign<Session>::require(port_session(port), 1);
-  scm_set_cdr_x(port_stream(port), close_procedure);
+  port_stream(port).close = close_procedure;
 }
 
 }  // namespace gg

@@ -122,7 +122,22 @@ Session::~Session() {
 }
 
 void Session::collecting() noexcept {
-  if (scm_is_true(record_port)) close_collected_record_port(record_port, *this);
+  if (has_record_port()) close_collected_record_port(record_port_, *this);
+}
+
+int Session::record_read_wait_fd(int transport_fd) {
+  if (handshake_wait_fd() >= 0) return handshake_wait_fd();
+  if (record_read_needs_write_) {
+    int either = readiness_.watch(transport_fd);
+    if (either >= 0) return either;
+  }
+  return transport_fd;
+}
+
+void Session::verify_peer(const std::string* hostname, unsigned flags) {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a verification change");
+  verified_hostname_ = hostname == nullptr ? std::string() : *hostname;  // GnuTLS keeps a pointer to it
+  gnutls_session_set_verify_cert(session_, hostname == nullptr ? nullptr : verified_hostname_.c_str(), flags);
 }
 
 // No operation is running (the entry says so), so GnuTLS holds no pointer
@@ -133,7 +148,7 @@ void Session::use_fd(int fd) {
   std::shared_ptr<io::Transport> transport = std::make_shared<io::FdTransport>(fd);
   transport->install(session_);
   std::atomic_store(&transport_, std::move(transport));
-  transport_port = SCM_BOOL_F;
+  transport_port_ = SCM_BOOL_F;
 }
 
 void Session::use_port(SCM port) {
@@ -141,7 +156,7 @@ void Session::use_port(SCM port) {
   std::shared_ptr<io::Transport> transport = io::transport_for_port(port);
   transport->install(session_);
   // The new port is reachable from here before the old transport goes.
-  transport_port = port;
+  transport_port_ = port;
   std::atomic_store(&transport_, std::move(transport));
 }
 
