@@ -10,13 +10,6 @@
 
 namespace gg {
 
-DhParameters::DhParameters() {
-  gnutls_dh_params_t params = nullptr;
-  int r = gnutls_dh_params_init(&params);
-  if (r < 0) throw GnutlsError(r);
-  handle_ = share_handle(params, gnutls_dh_params_deinit);
-}
-
 GG_INITIALIZER(define_dh_parameters_type) {
   Foreign<DhParameters>::define_type(
       "gnutls-dh-parameters",
@@ -40,8 +33,7 @@ GG_DEFINE(pkcs3_import_dh_parameters, "pkcs3-import-dh-parameters", manual::anon
           "@var{data}; @var{format} is @code{x509-certificate-format/pem} or "
           "@code{x509-certificate-format/der}.") {
   ByteSpan bytes = bytevector_argument(data, 1);
-  auto fmt =
-      static_cast<gnutls_x509_crt_fmt_t>(enumerate_value(EnumKind::x509_certificate_format, format, 2));
+  gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
   if (bytes.size > UINT_MAX) throw OutOfRange(1, data);
   SCM obj = Foreign<DhParameters>::make();
   gnutls_datum_t datum = {bytes.data, static_cast<unsigned>(bytes.size)};
@@ -55,8 +47,7 @@ GG_DEFINE(pkcs3_export_dh_parameters, "pkcs3-export-dh-parameters", manual::anon
           "Return a u8vector holding @var{params} in PKCS#3 format, PEM or DER "
           "as @var{format} says.") {
   DhParameters& p = Foreign<DhParameters>::require(params, 1);
-  auto fmt =
-      static_cast<gnutls_x509_crt_fmt_t>(enumerate_value(EnumKind::x509_certificate_format, format, 2));
+  gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
   gnutls_datum_t out = {nullptr, 0};
   int r = gnutls_dh_params_export2_pkcs3(p.get(), fmt, &out);
   if (r < 0) throw GnutlsError(r);

@@ -3,6 +3,7 @@
 // them come from the single description in enumerate_table.cc.
 #pragma once
 
+#include <gnutls/gnutls.h>
 #include <libguile.h>
 
 #include <cstddef>
@@ -72,6 +73,12 @@ SCM error_enumerate(int code);
 
 // The value of `obj`, which must be of `kind`: WrongTypeArgument otherwise.
 int enumerate_value(EnumKind kind, SCM obj, int position);
+
+// The encoding an x509-certificate-format/ argument names.
+inline gnutls_x509_crt_fmt_t format_argument(SCM obj, int position) {
+  return static_cast<gnutls_x509_crt_fmt_t>(
+      enumerate_value(EnumKind::x509_certificate_format, obj, position));
+}
 bool is_enumerate(EnumKind kind, SCM obj);
 
 // The bitwise OR of a list of values of `kind` (flags); position names the

@@ -57,24 +57,24 @@ bool transport_nonblocking(Session& s) {
 // would wait in C, stalling every task of a suspendable-ports scheduler.
 // The unsent bytes stay in the buffer, where GnuTLS's retry finds them.
 bool flush_without_waiting(SCM port, Session& s) {
-  SCM buffer = io::port_write_buffer(port);
-  SCM bytevector = io::buffer_bytevector(buffer);
+  SCM buffer = port_write_buffer(port);
+  SCM bytevector = buffer_bytevector(buffer);
   if (scm_is_false(bytevector)) return true;  // not a buffer Guile made
-  io::BufferedRange pending = io::buffered_range(buffer);
+  BufferedRange pending = buffered_range(buffer);
   auto* bytes = SCM_BYTEVECTOR_CONTENTS(bytevector);
   while (pending.size() > 0) {
     int r = s.send(bytes + pending.cur, pending.size());
     if (r == GNUTLS_E_AGAIN) {
-      io::set_buffered_range(buffer, pending);
+      set_buffered_range(buffer, pending);
       return false;
     }
     if (r < 0) {
-      io::set_buffered_range(buffer, {});  // errors are sticky, as in Guile's flush
+      set_buffered_range(buffer, {});  // errors are sticky, as in Guile's flush
       s.fail(r);
     }
     pending.cur += static_cast<size_t>(r);
   }
-  io::set_buffered_range(buffer, {});
+  set_buffered_range(buffer, {});
   return true;
 }
 
@@ -150,7 +150,7 @@ void close_record_port(SCM port) {
 }
 
 // Forget the output pending in `port`'s write buffer.
-void drop_pending_output(SCM port) { io::set_buffered_range(io::port_write_buffer(port), {}); }
+void drop_pending_output(SCM port) { set_buffered_range(port_write_buffer(port), {}); }
 
 // Print an exception no caller can receive, as Guile prints one a
 // finalizer raised.

@@ -1,12 +1,10 @@
-// X.509 certificates and private keys as Scheme objects.  Each wraps a
+// X.509 certificates and private keys, over GnuTLS.  Each wraps a
 // shared GnuTLS handle, so credentials given one keep it valid.
 #pragma once
 
 #include "credentials.hh"
-#include "enumerates.hh"
 
 #include <gnutls/x509.h>
-#include <libguile.h>
 
 namespace gg {
 
@@ -29,12 +27,6 @@ class X509PrivateKey {
  private:
   SharedHandle<gnutls_x509_privkey_t> handle_;
 };
-
-// The encoding an x509-certificate-format/ argument names.
-inline gnutls_x509_crt_fmt_t format_argument(SCM obj, int position) {
-  return static_cast<gnutls_x509_crt_fmt_t>(
-      enumerate_value(EnumKind::x509_certificate_format, obj, position));
-}
 
 // A datum GnuTLS allocated, freed with gnutls_free.
 class OwnedDatum {
