@@ -221,6 +221,11 @@ void Session::fail(int code) {
 // pending Scheme exception, if any, is left for the caller to throw.
 // Waits between attempts end at `deadline` with GNUTLS_E_TIMEDOUT.
 template <class Op>
+int Session::in_transport_mode(Op op) {
+  return transport_->calls_scheme() ? op() : without_guile(op);
+}
+
+template <class Op>
 int Session::run_attempts(Op op_once, std::optional<Clock::time_point> deadline) {
   require_transport();
   // GnuTLS reports a short read as GNUTLS_E_AGAIN even over a blocking
@@ -245,11 +250,7 @@ int Session::run_attempts(Op op_once, std::optional<Clock::time_point> deadline)
   };
   int r;
   for (;;) {
-    if (transport_->calls_scheme()) {
-      r = op_whole();
-    } else {
-      r = without_guile(op_whole);
-    }
+    r = in_transport_mode(op_whole);
     // GnuTLS resumes an interrupted call when it is called again.
     if (r != GNUTLS_E_INTERRUPTED) break;
     run_signal_handlers(transport_->wait_fd(), gnutls_record_get_direction(session_) == 1);
@@ -328,17 +329,15 @@ void Session::tell_peer_why(int handshake_error) {
       break;
   }
   if (!can_send_alerts()) return;
-  auto send_alert = [this, handshake_error] {
+  // Not through run: a courtesy runs no signal handler (whose exception
+  // would replace the handshake's error) and waits for nothing; it retries
+  // an interrupted send once.  What a port transport raised is dropped.
+  in_transport_mode([this, handshake_error] {
     int r = gnutls_alert_send_appropriate(session_, handshake_error);
     if (r == GNUTLS_E_INTERRUPTED) r = gnutls_alert_send_appropriate(session_, handshake_error);
     return r;
-  };
-  if (transport_->calls_scheme()) {
-    send_alert();
-    throw_away_pending_exception();
-  } else {
-    without_guile(send_alert);
-  }
+  });
+  throw_away_pending_exception();
 }
 
 // GnuTLS sends alerts in records of the session's protocol version, which

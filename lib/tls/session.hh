@@ -140,6 +140,10 @@ class Session {
   bool can_send_alerts() const;
   void note_alert(int result);
   using Clock = std::chrono::steady_clock;
+  // Call `op`, a GnuTLS call that may push or pull, in Guile mode if the
+  // transport calls Scheme, else outside it.
+  template <class Op>
+  int in_transport_mode(Op op);
   template <class Op>
   int run_attempts(Op op, std::optional<Clock::time_point> deadline = std::nullopt);
   template <class Op>
