@@ -5,6 +5,8 @@
 // nothing at all.
 #pragma once
 
+#include "readiness_fd.hh"
+
 #include <chrono>
 
 namespace gg::io {
@@ -22,9 +24,8 @@ class DeadlineWaitFd {
   int watch(int fd, bool writing, std::chrono::steady_clock::time_point deadline);
 
  private:
-  int epoll_fd_ = -1;
+  ReadinessFd readiness_;  // the watched descriptor and the timer's
   int timer_fd_ = -1;
-  int watched_fd_ = -1;
 };
 
 }  // namespace gg::io

@@ -8,12 +8,11 @@
 #include "boundary.hh"
 #include "captured_exception.hh"
 #include "convert.hh"
+#include "descriptor_io.hh"
+#include "fd_transport.hh"
 #include "foreign.hh"
 #include "port_buffers.hh"
 #include "procedures.hh"
-
-#include <fcntl.h>
-#include <poll.h>
 
 namespace gg {
 
@@ -47,9 +46,7 @@ bool transport_nonblocking(Session& s) {
   if (s.nonblocking()) return true;
   std::shared_ptr<io::Transport> transport = s.shared_transport();
   int fd = transport == nullptr ? -1 : transport->wait_fd();
-  if (fd < 0) return false;
-  int flags = fcntl(fd, F_GETFL);
-  return flags >= 0 && (flags & O_NONBLOCK) != 0;
+  return fd >= 0 && io::is_nonblocking(fd);
 }
 
 // Send the output pending in `port`'s write buffer as far as the transport
@@ -133,8 +130,7 @@ int input_waiting(SCM port) {
   if (gnutls_record_check_pending(s->get()) > 0) return 1;
   int fd = transport_wait_fd(port);
   if (fd < 0) return 1;  // cannot tell: let the read wait
-  struct pollfd p = {fd, POLLIN, 0};
-  return poll(&p, 1, 0) > 0 ? 1 : 0;
+  return io::wait_ready(fd, false, 0) > 0 ? 1 : 0;
 }
 
 void natural_buffer_sizes(SCM, size_t* read_size, size_t* write_size) {

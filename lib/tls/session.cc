@@ -1,5 +1,6 @@
 #include "session.hh"
 
+#include "descriptor_io.hh"
 #include "enumerates.hh"
 #include "errors.hh"
 #include "fd_port_transport.hh"
@@ -9,7 +10,6 @@
 #include "without_guile.hh"
 
 #include <libguile/iselect.h>
-#include <poll.h>
 #include <sys/select.h>
 
 #include <cerrno>
@@ -41,8 +41,7 @@ void run_signal_handlers(int fd, bool writing) {
     // select cannot watch this descriptor: wait for Guile's wake-up alone,
     // a slice at a time, looking at the descriptor between slices, for at
     // most a second (a handler Guile did not install queues nothing).
-    struct pollfd p = {fd, static_cast<short>(writing ? POLLOUT : POLLIN), 0};
-    for (int slice = 0; slice < 50 && poll(&p, 1, 0) == 0; slice++) {
+    for (int slice = 0; slice < 50 && io::wait_ready(fd, writing, 0) == 0; slice++) {
       struct timeval wait = {0, 20000};
       if (scm_std_select(0, nullptr, nullptr, nullptr, &wait) < 0 && errno == EINTR) break;
     }
