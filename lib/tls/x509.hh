@@ -8,25 +8,11 @@
 
 namespace gg {
 
-class X509Certificate {
- public:
-  X509Certificate();  // empty, to import into
-  gnutls_x509_crt_t get() const { return handle_.get(); }
-  const SharedHandle<gnutls_x509_crt_t>& shared() const { return handle_; }
-
- private:
-  SharedHandle<gnutls_x509_crt_t> handle_;
+class X509Certificate : public SharedObject<gnutls_x509_crt_t, gnutls_x509_crt_init, gnutls_x509_crt_deinit> {
 };
 
-class X509PrivateKey {
- public:
-  X509PrivateKey();  // empty, to import into
-  gnutls_x509_privkey_t get() const { return handle_.get(); }
-  const SharedHandle<gnutls_x509_privkey_t>& shared() const { return handle_; }
-
- private:
-  SharedHandle<gnutls_x509_privkey_t> handle_;
-};
+class X509PrivateKey
+    : public SharedObject<gnutls_x509_privkey_t, gnutls_x509_privkey_init, gnutls_x509_privkey_deinit> {};
 
 // A datum GnuTLS allocated, freed with gnutls_free.
 class OwnedDatum {
