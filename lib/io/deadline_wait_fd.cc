@@ -1,16 +1,10 @@
 #include "deadline_wait_fd.hh"
 
-#include <unistd.h>
-
 #ifdef __linux__
 #include <sys/timerfd.h>
 #endif
 
 namespace gg::io {
-
-DeadlineWaitFd::~DeadlineWaitFd() {
-  if (timer_fd_ >= 0) close(timer_fd_);
-}
 
 #ifdef __linux__
 // The ReadinessFd reports input when the watched descriptor is ready or
@@ -18,14 +12,11 @@ DeadlineWaitFd::~DeadlineWaitFd() {
 // CLOCK_MONOTONIC.
 int DeadlineWaitFd::watch(int fd, bool writing, std::chrono::steady_clock::time_point deadline) {
   if (fd < 0) return -1;
-  if (timer_fd_ < 0) {
-    int timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-    if (timer < 0) return -1;
-    if (!readiness_.also_watch_input(timer)) {
-      close(timer);
-      return -1;
-    }
-    timer_fd_ = timer;
+  if (!timer_.open()) {
+    OwnedFd timer;
+    timer.reset(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    if (!timer.open() || !readiness_.also_watch_input(timer.get())) return -1;
+    timer_.reset(timer.release());
   }
   auto since_epoch = deadline.time_since_epoch();
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
@@ -35,7 +26,7 @@ int DeadlineWaitFd::watch(int fd, bool writing, std::chrono::steady_clock::time_
       static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - seconds).count());
   if (when.it_value.tv_sec == 0 && when.it_value.tv_nsec == 0)
     when.it_value.tv_nsec = 1;  // 0 would disarm it
-  if (timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &when, nullptr) < 0) return -1;
+  if (timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &when, nullptr) < 0) return -1;
   return readiness_.watch(fd, !writing, writing);
 }
 #else

@@ -13,11 +13,6 @@ namespace gg::io {
 
 class DeadlineWaitFd {
  public:
-  DeadlineWaitFd() = default;
-  DeadlineWaitFd(const DeadlineWaitFd&) = delete;
-  DeadlineWaitFd& operator=(const DeadlineWaitFd&) = delete;
-  ~DeadlineWaitFd();
-
   // The descriptor to poll for input in order to wait until `fd` is
   // readable (or writable, if `writing`) or `deadline` has passed; -1 where
   // the system cannot provide one.
@@ -25,7 +20,7 @@ class DeadlineWaitFd {
 
  private:
   ReadinessFd readiness_;  // the watched descriptor and the timer's
-  int timer_fd_ = -1;
+  OwnedFd timer_;
 };
 
 }  // namespace gg::io

@@ -5,15 +5,12 @@
 // on it to wake up at a deadline too).
 #pragma once
 
+#include "owned_fd.hh"
+
 namespace gg::io {
 
 class ReadinessFd {
  public:
-  ReadinessFd() = default;
-  ReadinessFd(const ReadinessFd&) = delete;
-  ReadinessFd& operator=(const ReadinessFd&) = delete;
-  ~ReadinessFd();
-
   // The descriptor to poll for input in order to wait until `fd` is
   // readable or writable, or -1 where the system cannot provide one.
   int watch(int fd) { return watch(fd, true, true); }
@@ -25,7 +22,8 @@ class ReadinessFd {
   bool also_watch_input(int fd);
 
  private:
-  int epoll_fd_ = -1;
+  bool open_epoll();
+  OwnedFd epoll_;
   int watched_fd_ = -1;
 };
 
