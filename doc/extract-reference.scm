@@ -82,42 +82,28 @@
     (format port "@end deffn~%~%")))
 
 (define sections
-  ;; (NODE DESCRIPTION PREDICATE): a procedure goes to the section it
-  ;; declares, or, for those that declare none, to the first section whose
-  ;; predicate accepts its name.
-  (let ((matches (lambda patterns
-                   (lambda (name)
-                     (any (lambda (pattern) (string-match pattern (symbol->string name)))
-                          patterns)))))
-    `(("PSK and SRP Procedures"
-       "Pre-shared key and SRP password credentials."
-       ,(matches "psk" "srp"))
-      ("Session Procedures"
-       "Sessions: making them, handshakes, records, alerts, what was negotiated."
-       ,(matches "session" "^handshake$" "^rehandshake$" "^reauthenticate$" "^bye$"
-                 "^alert-" "^record-" "^peer-certificate"))
-      ("Certificate Credentials Procedures"
-       "Certificate credentials: keys, trust anchors, revocation lists, verification."
-       ,(matches "certificate-credentials"))
-      ("X.509 Procedures"
-       "X.509 certificates and private keys."
-       ,(matches "x509" "pkcs8"))
-      ("Anonymous and DH Procedures"
-       "Anonymous credentials and Diffie-Hellman parameters."
-       ,(matches "anonymous" "dh-parameters" "pkcs3"))
-      ("Library Procedures"
-       "Errors, logging, version, and the rest of the library."
-       ,(const #t)))))
+  ;; (NODE DESCRIPTION): every procedure declares the section it goes to,
+  ;; as its `manual-section' property.
+  '(("PSK and SRP Procedures"
+     "Pre-shared key and SRP password credentials.")
+    ("Session Procedures"
+     "Sessions: making them, handshakes, records, alerts, what was negotiated.")
+    ("Certificate Credentials Procedures"
+     "Certificate credentials: keys, trust anchors, revocation lists, verification.")
+    ("X.509 Procedures"
+     "X.509 certificates and private keys.")
+    ("Anonymous and DH Procedures"
+     "Anonymous credentials and Diffie-Hellman parameters.")
+    ("Library Procedures"
+     "Errors, logging, version, and the rest of the library.")))
 
 (define (section-of name)
   ;; The section a procedure declares (the `manual-section' property its
-  ;; definition gives it), else the first whose predicate accepts its name.
+  ;; definition gives it); a procedure without one is a mistake.
   (let* ((value (module-ref interface name))
-         (declared (and (procedure? value)
-                        (procedure-property value 'manual-section))))
+         (declared (procedure-property value 'manual-section)))
     (or (and declared (assoc declared sections))
-        (find (match-lambda ((node description accepts?) (accepts? name)))
-              sections))))
+        (error "no manual section for procedure" name declared))))
 
 (define (write-section-header node port)
   (format port "@node ~a~%@section ~a~%~%" node node))
@@ -125,7 +111,7 @@
 (define (write-procedure-sections procedures port)
   (for-each
    (match-lambda
-     ((node description accepts?)
+     ((node description)
       (let ((members (filter (lambda (entry) (eq? (section-of (car entry))
                                                   (assoc node sections)))
                              procedures)))
@@ -193,7 +179,7 @@ compile; calling one raises @code{gnutls-error} with
     (format port "@c doc/extract-reference.scm at build time: do not edit.~%~%")
     (format port "@menu~%")
     (for-each (match-lambda
-                ((node description _) (format port "* ~a::  ~a~%" node description)))
+                ((node description) (format port "* ~a::  ~a~%" node description)))
               sections)
     (format port "* Enumerates::  Every enumerate type and its values.~%")
     (format port "* Removed OpenPGP Support::  Names kept for old programs.~%")

@@ -47,9 +47,11 @@ class Foreign {
   template <class... Bases>
   static void define_type(const char* printed_name, const PredicateSpec& predicate) {
     define_type<Bases...>(printed_name);
-    procedure_registry().push_back(ProcedureSpec{predicate.name, 1, 0, 0,
-                                                 reinterpret_cast<scm_t_subr>(&predicate_subr),
-                                                 predicate.documentation, "(SCM obj)", predicate.section});
+    PredicateProcedure::scheme_name = PredicateProcedure::procedure_name = predicate.name;
+    PredicateProcedure::documentation = predicate.documentation;
+    PredicateProcedure::section = predicate.section;
+    procedure_registry().push_back(
+        procedure_detail::procedure_spec<PredicateProcedure>(&PredicateProcedure::body));
   }
 
   static SCM type() { return type_; }
@@ -109,7 +111,17 @@ class Foreign {
     return static_cast<T*>(object);
   }
 
-  static SCM predicate_subr(SCM obj) { return scm_from_bool(is(obj)); }
+  // The TYPE? procedure, as GG_DEFINE would define it, with its name,
+  // docstring and section given at init.
+  struct PredicateProcedure {
+    static inline const char* scheme_name = nullptr;
+    static inline const char* procedure_name = nullptr;
+    static inline const char* section = nullptr;
+    static inline const char* documentation = nullptr;
+    static constexpr const char* c_arguments = "(SCM obj)";
+    static constexpr auto prelude = nullptr;
+    static SCM body(SCM obj) { return scm_from_bool(is(obj)); }
+  };
 
   // The finalizer.  A type that must act when it is collected, while its
   // Scheme object still unwraps to it, defines `void collecting() noexcept`.

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-namespace gg::io {
+namespace gg {
 
 namespace {
 
@@ -68,4 +68,4 @@ SCM read_port_source(SCM port, SCM bytevector, size_t start, size_t count) {
   return scm_call_4(read, port, bytevector, scm_from_size_t(start), scm_from_size_t(count));
 }
 
-}  // namespace gg::io
+}  // namespace gg

@@ -9,7 +9,7 @@
 
 #include <cstddef>
 
-namespace gg::io {
+namespace gg {
 
 // Unconsumed bytes [cur, end) of a port buffer.
 struct BufferedRange {
@@ -42,4 +42,4 @@ bool random_access_port(SCM port);
 // count (0 at the end of the stream), or #f if the read would block.
 SCM read_port_source(SCM port, SCM bytevector, size_t start, size_t count);
 
-}  // namespace gg::io
+}  // namespace gg

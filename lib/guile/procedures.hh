@@ -144,7 +144,7 @@ ProcedureSpec procedure_spec(SCM (*)(Args...)) {
   static_assert(A::rest <= 1, "at most one Rest parameter");
   static_assert(named_parameter_count(Info::c_arguments) == static_cast<int>(sizeof...(Args)),
                 "every parameter needs a name: it is the argument's name in Scheme");
-  return ProcedureSpec{Info::procedure_name,
+  return ProcedureSpec{Info::scheme_name,
                        A::required,
                        A::optional,
                        A::rest,
@@ -167,39 +167,43 @@ ProcedureSpec procedure_spec(SCM (*)(Args...)) {
 // `procedure_name'.  The body returns SCM and may throw the exceptions of
 // errors.hh; it must not raise Scheme errors itself.
 #define GG_DEFINE(c_name, scheme_name, manual_section, arglist, doc) \
-  GG_DEFINE_PROCEDURE_(c_name, scheme_name, manual_section, nullptr, arglist, doc)
+  GG_DEFINE_PROCEDURE_(c_name, scheme_name, scheme_name, manual_section, nullptr, arglist, doc)
 
 // The same, with `prelude', a function of the same parameters returning
 // void, run first in Scheme mode outside the boundary: for the few bodies
 // that must do Scheme work before any C++ object exists (flushing a port,
 // which may raise).
 #define GG_DEFINE_WITH_PRELUDE(c_name, scheme_name, manual_section, prelude_function, arglist, doc) \
-  GG_DEFINE_PROCEDURE_(c_name, scheme_name, manual_section, &prelude_function, arglist, doc)
+  GG_DEFINE_PROCEDURE_(c_name, scheme_name, scheme_name, manual_section, &prelude_function, arglist, doc)
 
-#define GG_DEFINE_PROCEDURE_(c_name, scheme_name, manual_section, prelude_function, arglist, doc) \
-  namespace {                                                                                     \
-  struct c_name##_procedure {                                                                     \
-    static constexpr const char* procedure_name = scheme_name;                                    \
-    static constexpr const char* section = manual_section;                                        \
-    static constexpr const char* documentation = doc;                                             \
-    static constexpr const char* c_arguments = #arglist;                                          \
-    static constexpr auto prelude = prelude_function;                                             \
-    static SCM body arglist;                                                                      \
-  };                                                                                              \
-  const ::gg::RegisterProcedure c_name##_registration{                                            \
-      ::gg::procedure_detail::procedure_spec<c_name##_procedure>(&c_name##_procedure::body)};     \
-  }                                                                                               \
+// GG_DEFINE_AS (c_name, "scheme-name", "error-name", ...) and
+// GG_DEFINE_AS_WITH_PRELUDE: the same, for a primitive whose errors carry
+// the name of the procedure programs call (`%bye' raises as `bye', the
+// Scheme procedure that retries it).  `procedure_name' is then the error
+// name.
+#define GG_DEFINE_AS(c_name, scheme_name, error_name, manual_section, arglist, doc) \
+  GG_DEFINE_PROCEDURE_(c_name, scheme_name, error_name, manual_section, nullptr, arglist, doc)
+
+#define GG_DEFINE_AS_WITH_PRELUDE(c_name, scheme_name, error_name, manual_section, prelude_function, \
+                                  arglist, doc)                                                      \
+  GG_DEFINE_PROCEDURE_(c_name, scheme_name, error_name, manual_section, &prelude_function, arglist, doc)
+
+#define GG_DEFINE_PROCEDURE_(c_name, name_in_scheme, error_name, manual_section, prelude_function, arglist, \
+                             doc)                                                                           \
+  namespace {                                                                                               \
+  struct c_name##_procedure {                                                                               \
+    static constexpr const char* scheme_name = name_in_scheme;                                              \
+    static constexpr const char* procedure_name = error_name;                                               \
+    static constexpr const char* section = manual_section;                                                  \
+    static constexpr const char* documentation = doc;                                                       \
+    static constexpr const char* c_arguments = #arglist;                                                    \
+    static constexpr auto prelude = prelude_function;                                                       \
+    static SCM body arglist;                                                                                \
+  };                                                                                                        \
+  const ::gg::RegisterProcedure c_name##_registration{                                                      \
+      ::gg::procedure_detail::procedure_spec<c_name##_procedure>(&c_name##_procedure::body)};               \
+  }                                                                                                         \
   SCM c_name##_procedure::body arglist
-
-// Deprecated: GG_PROCEDURE (c_name, "scheme-name", required, optional, rest,
-// (SCM a, ...), "doc") { body } defines a static C function and registers
-// it, with its arity typed by hand and its body calling `guarded' itself.
-// Kept until the files that still use it are converted to GG_DEFINE.
-#define GG_PROCEDURE(c_name, scheme_name, req, opt, rest, arglist, doc)                             \
-  static SCM c_name arglist;                                                                        \
-  static const ::gg::RegisterProcedure c_name##_registration{::gg::ProcedureSpec{                   \
-      scheme_name, req, opt, rest, reinterpret_cast<scm_t_subr>(&c_name), doc, #arglist, nullptr}}; \
-  static SCM c_name arglist
 
 namespace gg {
 

@@ -5,26 +5,22 @@
 // nothing at all.
 #pragma once
 
+#include "readiness_fd.hh"
+
 #include <chrono>
 
 namespace gg::io {
 
 class DeadlineWaitFd {
  public:
-  DeadlineWaitFd() = default;
-  DeadlineWaitFd(const DeadlineWaitFd&) = delete;
-  DeadlineWaitFd& operator=(const DeadlineWaitFd&) = delete;
-  ~DeadlineWaitFd();
-
   // The descriptor to poll for input in order to wait until `fd` is
   // readable (or writable, if `writing`) or `deadline` has passed; -1 where
   // the system cannot provide one.
   int watch(int fd, bool writing, std::chrono::steady_clock::time_point deadline);
 
  private:
-  int epoll_fd_ = -1;
-  int timer_fd_ = -1;
-  int watched_fd_ = -1;
+  ReadinessFd readiness_;  // the watched descriptor and the timer's
+  OwnedFd timer_;
 };
 
 }  // namespace gg::io

@@ -1,5 +1,6 @@
 #include "descriptor_io.hh"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -41,6 +42,11 @@ IoResult send_once(int fd, const giovec_t* iov, int iovcnt, std::atomic<bool>& i
     }
     return IoResult::failure(errno);
   }
+}
+
+int wait_ready(int fd, bool writing, unsigned ms) {
+  struct pollfd p = {fd, static_cast<short>(writing ? POLLOUT : POLLIN), 0};
+  return poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : static_cast<int>(ms));
 }
 
 }  // namespace gg::io

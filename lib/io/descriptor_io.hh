@@ -18,4 +18,11 @@ IoResult receive_once(int fd, void* buffer, size_t size, std::atomic<bool>& is_s
 // where it would wait; a pipe or terminal waits all the same.
 IoResult send_once(int fd, const giovec_t* iov, int iovcnt, std::atomic<bool>& is_socket, bool wait = true);
 
+// Wait until `fd` is readable (writable, if `writing`) for at most `ms`
+// milliseconds: GNUTLS_INDEFINITE_TIMEOUT waits for ever, 0 only looks.
+// poll's result: 1 when ready, 0 when the time is up, -1 with errno (EINTR
+// goes back to the caller, as above).  The one place the transports, the
+// record port and the session poll a descriptor.
+int wait_ready(int fd, bool writing, unsigned ms);
+
 }  // namespace gg::io

@@ -3,7 +3,6 @@
 #include "descriptor_io.hh"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -53,8 +52,7 @@ int FdTransport::wait_readable(unsigned ms) {
   // GnuTLS waits here during a handshake (it has a default timeout); a
   // non-blocking descriptor must answer "would block" instead of waiting.
   bool nonblocking = is_nonblocking(fd_);
-  struct pollfd p = {fd_, POLLIN, 0};
-  int r = poll(&p, 1, nonblocking ? 0 : ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : static_cast<int>(ms));
+  int r = wait_ready(fd_, false, nonblocking ? 0 : ms);
   if (r == 0 && nonblocking) {
     errno = EAGAIN;
     return -1;

@@ -1,9 +1,8 @@
 #include "port_transport.hh"
 
+#include "descriptor_io.hh"
 #include "fd_transport.hh"
 #include "port_buffers.hh"
-
-#include <poll.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -151,8 +150,7 @@ int PortTransport::wait_readable(unsigned ms) {
     errno = EAGAIN;
     return -1;
   }
-  struct pollfd p = {fd, POLLIN, 0};
   // EINTR: see FdTransport::pull
-  return poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : static_cast<int>(ms));
+  return wait_ready(fd, false, ms);
 }
 }  // namespace gg::io

@@ -17,24 +17,20 @@ void Transport::install(gnutls_session_t session) {
 // GnuTLS learns the reason of a failed push or pull from the session's
 // errno, which is how EAGAIN becomes GNUTLS_E_AGAIN and EINTR
 // GNUTLS_E_INTERRUPTED.
+ssize_t Transport::to_gnutls(IoResult r) const {
+  if (r.error == 0) return r.count;
+  gnutls_transport_set_errno(session_, r.error);
+  return -1;
+}
+
 ssize_t Transport::pull_callback(gnutls_transport_ptr_t self, void* buffer, size_t size) {
   auto* transport = static_cast<Transport*>(self);
-  IoResult r = transport->pull(buffer, size);
-  if (r.error != 0) {
-    gnutls_transport_set_errno(transport->session_, r.error);
-    return -1;
-  }
-  return r.count;
+  return transport->to_gnutls(transport->pull(buffer, size));
 }
 
 ssize_t Transport::vec_push_callback(gnutls_transport_ptr_t self, const giovec_t* iov, int iovcnt) {
   auto* transport = static_cast<Transport*>(self);
-  IoResult r = transport->push(iov, iovcnt);
-  if (r.error != 0) {
-    gnutls_transport_set_errno(transport->session_, r.error);
-    return -1;
-  }
-  return r.count;
+  return transport->to_gnutls(transport->push(iov, iovcnt));
 }
 
 int Transport::pull_timeout_callback(gnutls_transport_ptr_t self, unsigned ms) {

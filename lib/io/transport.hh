@@ -60,6 +60,8 @@ class Transport {
   bool push_waits() const { return push_waits_; }
 
  private:
+  // What a callback returns GnuTLS for `r`.
+  ssize_t to_gnutls(IoResult r) const;
   static ssize_t pull_callback(gnutls_transport_ptr_t self, void* buffer, size_t size);
   static ssize_t vec_push_callback(gnutls_transport_ptr_t self, const giovec_t* iov, int iovcnt);
   static int pull_timeout_callback(gnutls_transport_ptr_t self, unsigned ms);

@@ -10,62 +10,49 @@
 
 namespace gg {
 
-DhParameters::DhParameters() {
-  gnutls_dh_params_t params = nullptr;
-  int r = gnutls_dh_params_init(&params);
+GG_INITIALIZER(define_dh_parameters_type) {
+  Foreign<DhParameters>::define_type(
+      "gnutls-dh-parameters",
+      {"dh-parameters?", "Return true if @var{obj} is a set of Diffie-Hellman parameters.",
+       manual::anonymous_dh});
+}
+
+GG_DEFINE(make_dh_parameters, "make-dh-parameters", manual::anonymous_dh, (SCM bits),
+          "Return new Diffie-Hellman parameters with a prime of @var{bits} bits. "
+          "Generating them takes a while for large primes.") {
+  auto n = static_cast<unsigned>(integer_argument(bits, 1, 1, 16384));
+  SCM obj = Foreign<DhParameters>::make();
+  int r = gnutls_dh_params_generate2(Foreign<DhParameters>::unwrap(obj)->get(), n);
   if (r < 0) throw GnutlsError(r);
-  handle_ = share_handle(params, gnutls_dh_params_deinit);
+  return obj;
 }
 
-GG_INITIALIZER(define_dh_parameters_type) { Foreign<DhParameters>::define_type("gnutls-dh-parameters"); }
-
-GG_PROCEDURE(make_dh_parameters, "make-dh-parameters", 1, 0, 0, (SCM bits),
-             "Return new Diffie-Hellman parameters with a prime of @var{bits} bits. "
-             "Generating them takes a while for large primes.") {
-  return guarded("make-dh-parameters", [&] {
-    auto n = static_cast<unsigned>(integer_argument(bits, 1, 1, 16384));
-    SCM obj = Foreign<DhParameters>::make();
-    int r = gnutls_dh_params_generate2(Foreign<DhParameters>::unwrap(obj)->get(), n);
-    if (r < 0) throw GnutlsError(r);
-    return obj;
-  });
+GG_DEFINE(pkcs3_import_dh_parameters, "pkcs3-import-dh-parameters", manual::anonymous_dh,
+          (SCM data, SCM format),
+          "Import Diffie-Hellman parameters in PKCS#3 format from the bytevector "
+          "@var{data}; @var{format} is @code{x509-certificate-format/pem} or "
+          "@code{x509-certificate-format/der}.") {
+  ByteSpan bytes = bytevector_argument(data, 1);
+  gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
+  if (bytes.size > UINT_MAX) throw OutOfRange(1, data);
+  SCM obj = Foreign<DhParameters>::make();
+  gnutls_datum_t datum = {bytes.data, static_cast<unsigned>(bytes.size)};
+  int r = gnutls_dh_params_import_pkcs3(Foreign<DhParameters>::unwrap(obj)->get(), &datum, fmt);
+  if (r < 0) throw GnutlsError(r);
+  return obj;
 }
 
-GG_PROCEDURE(dh_parameters_p, "dh-parameters?", 1, 0, 0, (SCM obj),
-             "Return true if @var{obj} is a set of Diffie-Hellman parameters.") {
-  return scm_from_bool(Foreign<DhParameters>::is(obj));
-}
-
-GG_PROCEDURE(pkcs3_import_dh_parameters, "pkcs3-import-dh-parameters", 2, 0, 0, (SCM data, SCM format),
-             "Import Diffie-Hellman parameters in PKCS#3 format from the bytevector "
-             "@var{data}; @var{format} is @code{x509-certificate-format/pem} or "
-             "@code{x509-certificate-format/der}.") {
-  return guarded("pkcs3-import-dh-parameters", [&] {
-    ByteSpan bytes = bytevector_argument(data, 1);
-    auto fmt =
-        static_cast<gnutls_x509_crt_fmt_t>(enumerate_value(EnumKind::x509_certificate_format, format, 2));
-    if (bytes.size > UINT_MAX) throw OutOfRange(1, data);
-    SCM obj = Foreign<DhParameters>::make();
-    gnutls_datum_t datum = {bytes.data, static_cast<unsigned>(bytes.size)};
-    int r = gnutls_dh_params_import_pkcs3(Foreign<DhParameters>::unwrap(obj)->get(), &datum, fmt);
-    if (r < 0) throw GnutlsError(r);
-    return obj;
-  });
-}
-
-GG_PROCEDURE(pkcs3_export_dh_parameters, "pkcs3-export-dh-parameters", 2, 0, 0, (SCM params, SCM format),
-             "Return a u8vector holding @var{params} in PKCS#3 format, PEM or DER "
-             "as @var{format} says.") {
-  return guarded("pkcs3-export-dh-parameters", [&] {
-    DhParameters& p = Foreign<DhParameters>::require(params, 1);
-    auto fmt =
-        static_cast<gnutls_x509_crt_fmt_t>(enumerate_value(EnumKind::x509_certificate_format, format, 2));
-    gnutls_datum_t out = {nullptr, 0};
-    int r = gnutls_dh_params_export2_pkcs3(p.get(), fmt, &out);
-    if (r < 0) throw GnutlsError(r);
-    std::unique_ptr<unsigned char, void (*)(void*)> owned(out.data, gnutls_free);
-    return u8vector_from(out.data, out.size);
-  });
+GG_DEFINE(pkcs3_export_dh_parameters, "pkcs3-export-dh-parameters", manual::anonymous_dh,
+          (SCM params, SCM format),
+          "Return a u8vector holding @var{params} in PKCS#3 format, PEM or DER "
+          "as @var{format} says.") {
+  DhParameters& p = Foreign<DhParameters>::require(params, 1);
+  gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
+  gnutls_datum_t out = {nullptr, 0};
+  int r = gnutls_dh_params_export2_pkcs3(p.get(), fmt, &out);
+  if (r < 0) throw GnutlsError(r);
+  std::unique_ptr<unsigned char, void (*)(void*)> owned(out.data, gnutls_free);
+  return u8vector_from(out.data, out.size);
 }
 
 }  // namespace gg

@@ -19,20 +19,6 @@
 
 namespace gg {
 
-X509Certificate::X509Certificate() {
-  gnutls_x509_crt_t crt = nullptr;
-  int r = gnutls_x509_crt_init(&crt);
-  if (r < 0) throw GnutlsError(r);
-  handle_ = share_handle(crt, gnutls_x509_crt_deinit);
-}
-
-X509PrivateKey::X509PrivateKey() {
-  gnutls_x509_privkey_t key = nullptr;
-  int r = gnutls_x509_privkey_init(&key);
-  if (r < 0) throw GnutlsError(r);
-  handle_ = share_handle(key, gnutls_x509_privkey_deinit);
-}
-
 namespace {
 
 // The result of a GnuTLS getter that fills a caller-sized buffer.
@@ -96,247 +82,207 @@ SCM dn_oid(SCM cert, SCM index, Getter getter) {
 }  // namespace
 
 GG_INITIALIZER(define_x509_types) {
-  Foreign<X509Certificate>::define_type("gnutls-x509-certificate");
-  Foreign<X509PrivateKey>::define_type("gnutls-x509-private-key");
+  Foreign<X509Certificate>::define_type(
+      "gnutls-x509-certificate",
+      {"x509-certificate?", "Return true if @var{obj} is an X.509 certificate.", manual::x509});
+  Foreign<X509PrivateKey>::define_type(
+      "gnutls-x509-private-key",
+      {"x509-private-key?", "Return true if @var{obj} is an X.509 private key.", manual::x509});
 }
 
-GG_PROCEDURE(import_x509_certificate, "import-x509-certificate", 2, 0, 0, (SCM data, SCM format),
-             "Return the X.509 certificate in the bytevector @var{data}, encoded as "
-             "@var{format} says (@code{x509-certificate-format/pem} or "
-             "@code{x509-certificate-format/der}).") {
-  return guarded("import-x509-certificate", [&] {
-    gnutls_datum_t datum = datum_argument(data, 1);
-    gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
-    SCM obj = Foreign<X509Certificate>::make();
-    int r = gnutls_x509_crt_import(Foreign<X509Certificate>::unwrap(obj)->get(), &datum, fmt);
-    if (r < 0) throw GnutlsError(r);
-    return obj;
+GG_DEFINE(import_x509_certificate, "import-x509-certificate", manual::x509, (SCM data, SCM format),
+          "Return the X.509 certificate in the bytevector @var{data}, encoded as "
+          "@var{format} says (@code{x509-certificate-format/pem} or "
+          "@code{x509-certificate-format/der}).") {
+  gnutls_datum_t datum = datum_argument(data, 1);
+  gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
+  SCM obj = Foreign<X509Certificate>::make();
+  int r = gnutls_x509_crt_import(Foreign<X509Certificate>::unwrap(obj)->get(), &datum, fmt);
+  if (r < 0) throw GnutlsError(r);
+  return obj;
+}
+
+GG_DEFINE(import_x509_private_key, "import-x509-private-key", manual::x509, (SCM data, SCM format),
+          "Return the unencrypted X.509 private key in the bytevector @var{data} "
+          "(PKCS#1 or unencrypted PKCS#8), encoded as @var{format} says.") {
+  gnutls_datum_t datum = datum_argument(data, 1);
+  gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
+  SCM obj = Foreign<X509PrivateKey>::make();
+  int r = gnutls_x509_privkey_import(Foreign<X509PrivateKey>::unwrap(obj)->get(), &datum, fmt);
+  if (r < 0) throw GnutlsError(r);
+  return obj;
+}
+
+GG_DEFINE(pkcs8_import_x509_private_key, "pkcs8-import-x509-private-key", manual::x509,
+          (SCM data, SCM format, Optional password, Optional encrypted),
+          "Return the PKCS#8 private key in the bytevector @var{data}, encoded as "
+          "@var{format} says.  @var{password} (a string, or @code{#f} for none) "
+          "decrypts it; when @var{encrypted} is @code{#f} the key is read as "
+          "unencrypted PKCS#8.") {
+  gnutls_datum_t datum = datum_argument(data, 1);
+  gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
+  bool has_password = !SCM_UNBNDP(password) && scm_is_true(password);
+  std::string pass = has_password ? string_argument(password, 3) : std::string();
+  unsigned flags = (SCM_UNBNDP(encrypted) || scm_is_true(encrypted)) ? 0 : GNUTLS_PKCS_PLAIN;
+  SCM obj = Foreign<X509PrivateKey>::make();
+  int r = gnutls_x509_privkey_import_pkcs8(Foreign<X509PrivateKey>::unwrap(obj)->get(), &datum, fmt,
+                                           has_password ? pass.c_str() : nullptr, flags);
+  if (r < 0) throw GnutlsError(r);
+  return obj;
+}
+
+GG_DEFINE(x509_certificate_dn, "x509-certificate-dn", manual::x509, (SCM cert),
+          "Return the distinguished name of the subject of @var{cert}, a string "
+          "listing its elements in certificate order, as guile-gnutls did (for "
+          "instance @code{\"O=Example,CN=localhost\"}; RFC 4514 lists them the "
+          "other way round).") {
+  OwnedDatum dn;
+  int r = gnutls_x509_crt_get_dn3(certificate_argument(cert, 1), dn.out(), kDnOrder);
+  if (r < 0) throw GnutlsError(r);
+  return text_from(dn.get().data, dn.get().size);
+}
+
+GG_DEFINE(x509_certificate_issuer_dn, "x509-certificate-issuer-dn", manual::x509, (SCM cert),
+          "Return the distinguished name of the issuer of @var{cert}, a string in "
+          "the same order as @code{x509-certificate-dn}.") {
+  OwnedDatum dn;
+  int r = gnutls_x509_crt_get_issuer_dn3(certificate_argument(cert, 1), dn.out(), kDnOrder);
+  if (r < 0) throw GnutlsError(r);
+  return text_from(dn.get().data, dn.get().size);
+}
+
+GG_DEFINE(x509_certificate_dn_oid, "x509-certificate-dn-oid", manual::x509, (SCM cert, SCM index),
+          "Return the OID (a string such as @code{\"2.5.4.3\"}) of the @var{index}th "
+          "element of the subject's distinguished name in @var{cert}, counting from "
+          "zero, or @code{#f} when there is no such element.") {
+  return dn_oid(cert, index, [](gnutls_x509_crt_t crt, unsigned i, unsigned char* buffer, size_t* size) {
+    return gnutls_x509_crt_get_dn_oid(crt, i, buffer, size);
   });
 }
 
-GG_PROCEDURE(import_x509_private_key, "import-x509-private-key", 2, 0, 0, (SCM data, SCM format),
-             "Return the unencrypted X.509 private key in the bytevector @var{data} "
-             "(PKCS#1 or unencrypted PKCS#8), encoded as @var{format} says.") {
-  return guarded("import-x509-private-key", [&] {
-    gnutls_datum_t datum = datum_argument(data, 1);
-    gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
-    SCM obj = Foreign<X509PrivateKey>::make();
-    int r = gnutls_x509_privkey_import(Foreign<X509PrivateKey>::unwrap(obj)->get(), &datum, fmt);
-    if (r < 0) throw GnutlsError(r);
-    return obj;
+GG_DEFINE(x509_certificate_issuer_dn_oid, "x509-certificate-issuer-dn-oid", manual::x509,
+          (SCM cert, SCM index),
+          "Return the OID of the @var{index}th element of the issuer's "
+          "distinguished name in @var{cert}, or @code{#f} when there is none.") {
+  return dn_oid(cert, index, [](gnutls_x509_crt_t crt, unsigned i, unsigned char* buffer, size_t* size) {
+    return gnutls_x509_crt_get_issuer_dn_oid(crt, i, buffer, size);
   });
 }
 
-GG_PROCEDURE(pkcs8_import_x509_private_key, "pkcs8-import-x509-private-key", 2, 2, 0,
-             (SCM data, SCM format, SCM password, SCM encrypted),
-             "Return the PKCS#8 private key in the bytevector @var{data}, encoded as "
-             "@var{format} says.  @var{password} (a string, or @code{#f} for none) "
-             "decrypts it; when @var{encrypted} is @code{#f} the key is read as "
-             "unencrypted PKCS#8.") {
-  return guarded("pkcs8-import-x509-private-key", [&] {
-    gnutls_datum_t datum = datum_argument(data, 1);
-    gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
-    bool has_password = !SCM_UNBNDP(password) && scm_is_true(password);
-    std::string pass = has_password ? string_argument(password, 3) : std::string();
-    unsigned flags = (SCM_UNBNDP(encrypted) || scm_is_true(encrypted)) ? 0 : GNUTLS_PKCS_PLAIN;
-    SCM obj = Foreign<X509PrivateKey>::make();
-    int r = gnutls_x509_privkey_import_pkcs8(Foreign<X509PrivateKey>::unwrap(obj)->get(), &datum, fmt,
-                                             has_password ? pass.c_str() : nullptr, flags);
-    if (r < 0) throw GnutlsError(r);
-    return obj;
-  });
+GG_DEFINE(x509_certificate_fingerprint, "x509-certificate-fingerprint", manual::x509, (SCM cert, SCM digest),
+          "Return the fingerprint of @var{cert} computed with @var{digest} (a "
+          "@code{digest/} value such as @code{digest/sha256}), a u8vector.") {
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
+  auto algorithm = static_cast<gnutls_digest_algorithm_t>(enumerate_value(EnumKind::digest, digest, 2));
+  return bytes_of(fill_buffer([&](unsigned char* buffer, size_t* size) {
+    return gnutls_x509_crt_get_fingerprint(crt, algorithm, buffer, size);
+  }));
 }
 
-GG_PROCEDURE(x509_certificate_p, "x509-certificate?", 1, 0, 0, (SCM obj),
-             "Return true if @var{obj} is an X.509 certificate.") {
-  return scm_from_bool(Foreign<X509Certificate>::is(obj));
+GG_DEFINE(x509_certificate_key_id, "x509-certificate-key-id", manual::x509, (SCM cert),
+          "Return the identifier of the public key of @var{cert} (a SHA-1 hash "
+          "of it), a u8vector.") {
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
+  return bytes_of(fill_buffer(
+      [&](unsigned char* buffer, size_t* size) { return gnutls_x509_crt_get_key_id(crt, 0, buffer, size); }));
 }
 
-GG_PROCEDURE(x509_private_key_p, "x509-private-key?", 1, 0, 0, (SCM obj),
-             "Return true if @var{obj} is an X.509 private key.") {
-  return scm_from_bool(Foreign<X509PrivateKey>::is(obj));
-}
-
-GG_PROCEDURE(x509_certificate_dn, "x509-certificate-dn", 1, 0, 0, (SCM cert),
-             "Return the distinguished name of the subject of @var{cert}, a string "
-             "listing its elements in certificate order, as guile-gnutls did (for "
-             "instance @code{\"O=Example,CN=localhost\"}; RFC 4514 lists them the "
-             "other way round).") {
-  return guarded("x509-certificate-dn", [&] {
-    OwnedDatum dn;
-    int r = gnutls_x509_crt_get_dn3(certificate_argument(cert, 1), dn.out(), kDnOrder);
-    if (r < 0) throw GnutlsError(r);
-    return text_from(dn.get().data, dn.get().size);
-  });
-}
-
-GG_PROCEDURE(x509_certificate_issuer_dn, "x509-certificate-issuer-dn", 1, 0, 0, (SCM cert),
-             "Return the distinguished name of the issuer of @var{cert}, a string in "
-             "the same order as @code{x509-certificate-dn}.") {
-  return guarded("x509-certificate-issuer-dn", [&] {
-    OwnedDatum dn;
-    int r = gnutls_x509_crt_get_issuer_dn3(certificate_argument(cert, 1), dn.out(), kDnOrder);
-    if (r < 0) throw GnutlsError(r);
-    return text_from(dn.get().data, dn.get().size);
-  });
-}
-
-GG_PROCEDURE(x509_certificate_dn_oid, "x509-certificate-dn-oid", 2, 0, 0, (SCM cert, SCM index),
-             "Return the OID (a string such as @code{\"2.5.4.3\"}) of the @var{index}th "
-             "element of the subject's distinguished name in @var{cert}, counting from "
-             "zero, or @code{#f} when there is no such element.") {
-  return guarded("x509-certificate-dn-oid", [&] {
-    return dn_oid(cert, index, [](gnutls_x509_crt_t crt, unsigned i, unsigned char* buffer, size_t* size) {
-      return gnutls_x509_crt_get_dn_oid(crt, i, buffer, size);
-    });
-  });
-}
-
-GG_PROCEDURE(x509_certificate_issuer_dn_oid, "x509-certificate-issuer-dn-oid", 2, 0, 0, (SCM cert, SCM index),
-             "Return the OID of the @var{index}th element of the issuer's "
-             "distinguished name in @var{cert}, or @code{#f} when there is none.") {
-  return guarded("x509-certificate-issuer-dn-oid", [&] {
-    return dn_oid(cert, index, [](gnutls_x509_crt_t crt, unsigned i, unsigned char* buffer, size_t* size) {
-      return gnutls_x509_crt_get_issuer_dn_oid(crt, i, buffer, size);
-    });
-  });
-}
-
-GG_PROCEDURE(x509_certificate_fingerprint, "x509-certificate-fingerprint", 2, 0, 0, (SCM cert, SCM digest),
-             "Return the fingerprint of @var{cert} computed with @var{digest} (a "
-             "@code{digest/} value such as @code{digest/sha256}), a u8vector.") {
-  return guarded("x509-certificate-fingerprint", [&] {
-    gnutls_x509_crt_t crt = certificate_argument(cert, 1);
-    auto algorithm = static_cast<gnutls_digest_algorithm_t>(enumerate_value(EnumKind::digest, digest, 2));
-    return bytes_of(fill_buffer([&](unsigned char* buffer, size_t* size) {
-      return gnutls_x509_crt_get_fingerprint(crt, algorithm, buffer, size);
-    }));
-  });
-}
-
-GG_PROCEDURE(x509_certificate_key_id, "x509-certificate-key-id", 1, 0, 0, (SCM cert),
-             "Return the identifier of the public key of @var{cert} (a SHA-1 hash "
-             "of it), a u8vector.") {
-  return guarded("x509-certificate-key-id", [&] {
-    gnutls_x509_crt_t crt = certificate_argument(cert, 1);
-    return bytes_of(fill_buffer([&](unsigned char* buffer, size_t* size) {
-      return gnutls_x509_crt_get_key_id(crt, 0, buffer, size);
-    }));
-  });
-}
-
-GG_PROCEDURE(x509_certificate_authority_key_id, "x509-certificate-authority-key-id", 1, 0, 0, (SCM cert),
-             "Return the authority key identifier extension of @var{cert}, a "
-             "u8vector.  Raise @code{error/requested-data-not-available} if "
-             "@var{cert} has none.") {
-  return guarded("x509-certificate-authority-key-id", [&] {
-    gnutls_x509_crt_t crt = certificate_argument(cert, 1);
-    return bytes_of(fill_buffer([&](unsigned char* buffer, size_t* size) {
-      unsigned critical = 0;
-      return gnutls_x509_crt_get_authority_key_id(crt, buffer, size, &critical);
-    }));
-  });
-}
-
-GG_PROCEDURE(x509_certificate_subject_key_id, "x509-certificate-subject-key-id", 1, 0, 0, (SCM cert),
-             "Return the subject key identifier extension of @var{cert}, a "
-             "u8vector.  Raise @code{error/requested-data-not-available} if "
-             "@var{cert} has none.") {
-  return guarded("x509-certificate-subject-key-id", [&] {
-    gnutls_x509_crt_t crt = certificate_argument(cert, 1);
-    return bytes_of(fill_buffer([&](unsigned char* buffer, size_t* size) {
-      unsigned critical = 0;
-      return gnutls_x509_crt_get_subject_key_id(crt, buffer, size, &critical);
-    }));
-  });
-}
-
-GG_PROCEDURE(x509_certificate_key_usage, "x509-certificate-key-usage", 1, 0, 0, (SCM cert),
-             "Return the key usage of @var{cert}: a list of @code{key-usage/} "
-             "values, empty when @var{cert} has no key usage extension.") {
-  return guarded("x509-certificate-key-usage", [&] {
-    unsigned usage = 0;
+GG_DEFINE(x509_certificate_authority_key_id, "x509-certificate-authority-key-id", manual::x509, (SCM cert),
+          "Return the authority key identifier extension of @var{cert}, a "
+          "u8vector.  Raise @code{error/requested-data-not-available} if "
+          "@var{cert} has none.") {
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
+  return bytes_of(fill_buffer([&](unsigned char* buffer, size_t* size) {
     unsigned critical = 0;
-    int r = gnutls_x509_crt_get_key_usage(certificate_argument(cert, 1), &usage, &critical);
-    if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) return SCM_EOL;
-    if (r < 0) throw GnutlsError(r);
-    return enumerate_list_from_flags(EnumKind::key_usage, usage);
-  });
+    return gnutls_x509_crt_get_authority_key_id(crt, buffer, size, &critical);
+  }));
 }
 
-GG_PROCEDURE(x509_certificate_matches_hostname_p, "x509-certificate-matches-hostname?", 2, 0, 0,
-             (SCM cert, SCM hostname),
-             "Return true if @var{cert} is a certificate for the host name (or IP "
-             "address) @var{hostname}, a string, by the rules of RFC 6125.") {
-  return guarded("x509-certificate-matches-hostname?", [&] {
-    gnutls_x509_crt_t crt = certificate_argument(cert, 1);
-    std::string name = string_argument(hostname, 2);
-    return scm_from_bool(gnutls_x509_crt_check_hostname(crt, name.c_str()) != 0);
-  });
+GG_DEFINE(x509_certificate_subject_key_id, "x509-certificate-subject-key-id", manual::x509, (SCM cert),
+          "Return the subject key identifier extension of @var{cert}, a "
+          "u8vector.  Raise @code{error/requested-data-not-available} if "
+          "@var{cert} has none.") {
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
+  return bytes_of(fill_buffer([&](unsigned char* buffer, size_t* size) {
+    unsigned critical = 0;
+    return gnutls_x509_crt_get_subject_key_id(crt, buffer, size, &critical);
+  }));
 }
 
-GG_PROCEDURE(x509_certificate_public_key_algorithm, "x509-certificate-public-key-algorithm", 1, 0, 0,
-             (SCM cert),
-             "Return two values: the public key algorithm of @var{cert} (a "
-             "@code{pk-algorithm/} value) and the size of its key in bits.") {
-  return guarded("x509-certificate-public-key-algorithm", [&] {
-    unsigned bits = 0;
-    int algorithm = gnutls_x509_crt_get_pk_algorithm(certificate_argument(cert, 1), &bits);
-    if (algorithm < 0) throw GnutlsError(algorithm);
-    return scm_values(scm_list_2(enumerate(EnumKind::pk_algorithm, algorithm), scm_from_uint(bits)));
-  });
+GG_DEFINE(x509_certificate_key_usage, "x509-certificate-key-usage", manual::x509, (SCM cert),
+          "Return the key usage of @var{cert}: a list of @code{key-usage/} "
+          "values, empty when @var{cert} has no key usage extension.") {
+  unsigned usage = 0;
+  unsigned critical = 0;
+  int r = gnutls_x509_crt_get_key_usage(certificate_argument(cert, 1), &usage, &critical);
+  if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) return SCM_EOL;
+  if (r < 0) throw GnutlsError(r);
+  return enumerate_list_from_flags(EnumKind::key_usage, usage);
 }
 
-GG_PROCEDURE(x509_certificate_signature_algorithm, "x509-certificate-signature-algorithm", 1, 0, 0,
-             (SCM cert),
-             "Return the algorithm the issuer signed @var{cert} with, a "
-             "@code{sign-algorithm/} value.") {
-  return guarded("x509-certificate-signature-algorithm", [&] {
-    int algorithm = gnutls_x509_crt_get_signature_algorithm(certificate_argument(cert, 1));
-    if (algorithm < 0) throw GnutlsError(algorithm);
-    return enumerate(EnumKind::sign_algorithm, algorithm);
-  });
+GG_DEFINE(x509_certificate_matches_hostname_p, "x509-certificate-matches-hostname?", manual::x509,
+          (SCM cert, SCM hostname),
+          "Return true if @var{cert} is a certificate for the host name (or IP "
+          "address) @var{hostname}, a string, by the rules of RFC 6125.") {
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
+  std::string name = string_argument(hostname, 2);
+  return scm_from_bool(gnutls_x509_crt_check_hostname(crt, name.c_str()) != 0);
 }
 
-GG_PROCEDURE(x509_certificate_subject_alternative_name, "x509-certificate-subject-alternative-name", 2, 0, 0,
-             (SCM cert, SCM index),
-             "Return two values for the @var{index}th subject alternative name of "
-             "@var{cert}, counting from zero: its kind (an "
-             "@code{x509-subject-alternative-name/} value) and the name, a string "
-             "(an IP address in its usual text form).  Return two values "
-             "@code{#f} and @code{#f} when there is no such name.") {
-  return guarded("x509-certificate-subject-alternative-name", [&] {
-    gnutls_x509_crt_t crt = certificate_argument(cert, 1);
-    unsigned i = index_argument(index, 2);
-    Filled name = fill_buffer([&](unsigned char* buffer, size_t* size) {
-      unsigned critical = 0;
-      return gnutls_x509_crt_get_subject_alt_name(crt, i, buffer, size, &critical);
-    });
-    // Two values even past the last name, as guile-gnutls returned.
-    if (name.result == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-      return scm_values(scm_list_2(SCM_BOOL_F, SCM_BOOL_F));
-    if (name.result < 0) throw GnutlsError(name.result);
-    SCM text;
-    if (name.result == GNUTLS_SAN_IPADDRESS && (name.bytes.size() == 4 || name.bytes.size() == 16)) {
-      char address[INET6_ADDRSTRLEN] = {0};
-      inet_ntop(name.bytes.size() == 4 ? AF_INET : AF_INET6, name.bytes.data(), address, sizeof address);
-      text = scm_from_utf8_string(address);
-    } else {
-      text = text_from(name.bytes.data(), name.bytes.size());
-    }
-    SCM kind = enumerate(EnumKind::x509_subject_alternative_name, name.result);
-    return scm_values(scm_list_2(kind, text));
-  });
+GG_DEFINE(x509_certificate_public_key_algorithm, "x509-certificate-public-key-algorithm", manual::x509,
+          (SCM cert),
+          "Return two values: the public key algorithm of @var{cert} (a "
+          "@code{pk-algorithm/} value) and the size of its key in bits.") {
+  unsigned bits = 0;
+  int algorithm = gnutls_x509_crt_get_pk_algorithm(certificate_argument(cert, 1), &bits);
+  if (algorithm < 0) throw GnutlsError(algorithm);
+  return scm_values(scm_list_2(enumerate(EnumKind::pk_algorithm, algorithm), scm_from_uint(bits)));
 }
 
-GG_PROCEDURE(x509_certificate_version, "x509-certificate-version", 1, 0, 0, (SCM cert),
-             "Return the X.509 version of @var{cert}, an integer (3 for most "
-             "certificates).") {
-  return guarded("x509-certificate-version", [&] {
-    int version = gnutls_x509_crt_get_version(certificate_argument(cert, 1));
-    if (version < 0) throw GnutlsError(version);
-    return scm_from_int(version);
+GG_DEFINE(x509_certificate_signature_algorithm, "x509-certificate-signature-algorithm", manual::x509,
+          (SCM cert),
+          "Return the algorithm the issuer signed @var{cert} with, a "
+          "@code{sign-algorithm/} value.") {
+  int algorithm = gnutls_x509_crt_get_signature_algorithm(certificate_argument(cert, 1));
+  if (algorithm < 0) throw GnutlsError(algorithm);
+  return enumerate(EnumKind::sign_algorithm, algorithm);
+}
+
+GG_DEFINE(x509_certificate_subject_alternative_name, "x509-certificate-subject-alternative-name",
+          manual::x509, (SCM cert, SCM index),
+          "Return two values for the @var{index}th subject alternative name of "
+          "@var{cert}, counting from zero: its kind (an "
+          "@code{x509-subject-alternative-name/} value) and the name, a string "
+          "(an IP address in its usual text form).  Return two values "
+          "@code{#f} and @code{#f} when there is no such name.") {
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
+  unsigned i = index_argument(index, 2);
+  Filled name = fill_buffer([&](unsigned char* buffer, size_t* size) {
+    unsigned critical = 0;
+    return gnutls_x509_crt_get_subject_alt_name(crt, i, buffer, size, &critical);
   });
+  // Two values even past the last name, as guile-gnutls returned.
+  if (name.result == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+    return scm_values(scm_list_2(SCM_BOOL_F, SCM_BOOL_F));
+  if (name.result < 0) throw GnutlsError(name.result);
+  SCM text;
+  if (name.result == GNUTLS_SAN_IPADDRESS && (name.bytes.size() == 4 || name.bytes.size() == 16)) {
+    char address[INET6_ADDRSTRLEN] = {0};
+    inet_ntop(name.bytes.size() == 4 ? AF_INET : AF_INET6, name.bytes.data(), address, sizeof address);
+    text = scm_from_utf8_string(address);
+  } else {
+    text = text_from(name.bytes.data(), name.bytes.size());
+  }
+  SCM kind = enumerate(EnumKind::x509_subject_alternative_name, name.result);
+  return scm_values(scm_list_2(kind, text));
+}
+
+GG_DEFINE(x509_certificate_version, "x509-certificate-version", manual::x509, (SCM cert),
+          "Return the X.509 version of @var{cert}, an integer (3 for most "
+          "certificates).") {
+  int version = gnutls_x509_crt_get_version(certificate_argument(cert, 1));
+  if (version < 0) throw GnutlsError(version);
+  return scm_from_int(version);
 }
 
 }  // namespace gg

@@ -23,6 +23,24 @@ SharedHandle<Handle> share_handle(Handle h, Free free) {
   return SharedHandle<Handle>(h, [free](Handle p) { free(p); });
 }
 
+// A GnuTLS object made by `init` and freed by `deinit` with its last
+// owner; shared, so that what it is given to (credentials) keeps it valid.
+template <class Handle, int (*init)(Handle*), void (*deinit)(Handle)>
+class SharedObject {
+ public:
+  SharedObject() {  // empty, to generate or import into
+    Handle h = nullptr;
+    int r = init(&h);
+    if (r < 0) throw GnutlsError(r);
+    handle_ = share_handle(h, deinit);
+  }
+  Handle get() const { return handle_.get(); }
+  const SharedHandle<Handle>& shared() const { return handle_; }
+
+ private:
+  SharedHandle<Handle> handle_;
+};
+
 class Credentials {
  public:
   virtual ~Credentials() = default;

@@ -7,14 +7,7 @@
 
 namespace gg {
 
-class DhParameters {
- public:
-  DhParameters();  // empty parameters, to generate or import into
-  gnutls_dh_params_t get() const { return handle_.get(); }
-  const SharedHandle<gnutls_dh_params_t>& shared() const { return handle_; }
-
- private:
-  SharedHandle<gnutls_dh_params_t> handle_;
+class DhParameters : public SharedObject<gnutls_dh_params_t, gnutls_dh_params_init, gnutls_dh_params_deinit> {
 };
 
 }  // namespace gg

@@ -1,6 +1,6 @@
 #include "enumerates.hh"
 
-#include "boundary.hh"
+#include "errors.hh"
 #include "printing.hh"
 #include "procedures.hh"
 
@@ -13,18 +13,15 @@ namespace gg {
 
 namespace {
 
-constexpr size_t kKindCount = static_cast<size_t>(EnumKind::x509_subject_alternative_name) + 1;
-
 // What init builds from the description for one enumerate type.
 struct EnumRuntime {
   const EnumTypeSpec* spec = nullptr;
   SCM type = SCM_BOOL_F;
   std::unordered_map<int, SCM> objects;  // value -> its object (permanent)
-  std::string to_string_name;            // "cipher->string"
 };
 
-std::array<EnumRuntime, kKindCount>& runtimes() {
-  static std::array<EnumRuntime, kKindCount> all;
+std::array<EnumRuntime, kEnumKindCount>& runtimes() {
+  static std::array<EnumRuntime, kEnumKindCount> all;
   return all;
 }
 
@@ -47,27 +44,14 @@ const char* describe(const EnumRuntime& rt, SCM obj) {
   return text != nullptr ? text : object_spec(obj)->name;
 }
 
-template <EnumKind K>
-SCM enumerate_to_string(SCM obj) {
-  const EnumRuntime& rt = runtime(K);
-  return guarded(rt.to_string_name.c_str(), [&] {
-    enumerate_value(K, obj, 1);
-    return scm_from_utf8_string(describe(rt, obj));
-  });
-}
-
-template <size_t... I>
-std::array<scm_t_subr, kKindCount> to_string_subrs(std::index_sequence<I...>) {
-  return {reinterpret_cast<scm_t_subr>(&enumerate_to_string<static_cast<EnumKind>(I)>)...};
-}
-
-const char* kToStringDoc = "Return a string describing @var{value}, an enumerate value of this type.";
-
 }  // namespace
 
+const char* enumerate_description(EnumKind kind, SCM obj, int position) {
+  enumerate_value(kind, obj, position);
+  return describe(runtime(kind), obj);
+}
+
 void define_enumerates() {
-  static const auto subrs = to_string_subrs(std::make_index_sequence<kKindCount>{});
-  SCM documentation = scm_from_utf8_symbol("documentation");
   for (const EnumTypeSpec& spec : enumerate_table()) {
     EnumRuntime& rt = runtime(spec.kind);
     rt.spec = &spec;
@@ -95,11 +79,6 @@ void define_enumerates() {
       std::string name = std::string(spec.name) + "/" + value.name;
       define_exported(name.c_str(), obj);
     }
-    rt.to_string_name = std::string(spec.name) + "->string";
-    SCM proc = scm_c_make_gsubr(rt.to_string_name.c_str(), 1, 0, 0, subrs[static_cast<size_t>(spec.kind)]);
-    scm_set_procedure_property_x(proc, documentation, scm_from_utf8_string(kToStringDoc));
-    set_argument_names(proc, "(SCM value)", 1, 0, 0);
-    define_exported(rt.to_string_name.c_str(), proc);
   }
 }
 

@@ -3,8 +3,10 @@
 // them come from the single description in enumerate_table.cc.
 #pragma once
 
+#include <gnutls/gnutls.h>
 #include <libguile.h>
 
+#include <cstddef>
 #include <vector>
 
 namespace gg {
@@ -39,6 +41,9 @@ enum class EnumKind {
   x509_subject_alternative_name,
 };
 
+// How many kinds there are.
+inline constexpr size_t kEnumKindCount = static_cast<size_t>(EnumKind::x509_subject_alternative_name) + 1;
+
 struct EnumValueSpec {
   const char* name;  // Scheme name after "TYPE/"
   int value;
@@ -55,8 +60,12 @@ struct EnumTypeSpec {
 // The description, indexed by EnumKind.
 const std::vector<EnumTypeSpec>& enumerate_table();
 
-// Create every enumerate type, value and ->string procedure, and export them.
+// Create every enumerate type and value, and export the values.
 void define_enumerates();
+
+// What TYPE->string answers for `obj`, an enumerate of `kind` (the
+// argument at `position`; anything else throws WrongTypeArgument).
+const char* enumerate_description(EnumKind kind, SCM obj, int position);
 
 // The object for `value`, or #f when GnuTLS returned a value not described.
 SCM enumerate(EnumKind kind, int value);
@@ -64,6 +73,12 @@ SCM error_enumerate(int code);
 
 // The value of `obj`, which must be of `kind`: WrongTypeArgument otherwise.
 int enumerate_value(EnumKind kind, SCM obj, int position);
+
+// The encoding an x509-certificate-format/ argument names.
+inline gnutls_x509_crt_fmt_t format_argument(SCM obj, int position) {
+  return static_cast<gnutls_x509_crt_fmt_t>(
+      enumerate_value(EnumKind::x509_certificate_format, obj, position));
+}
 bool is_enumerate(EnumKind kind, SCM obj);
 
 // The bitwise OR of a list of values of `kind` (flags); position names the

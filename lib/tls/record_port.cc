@@ -8,13 +8,11 @@
 #include "boundary.hh"
 #include "captured_exception.hh"
 #include "convert.hh"
+#include "descriptor_io.hh"
+#include "fd_transport.hh"
 #include "foreign.hh"
 #include "port_buffers.hh"
 #include "procedures.hh"
-#include "session_memory.hh"
-
-#include <fcntl.h>
-#include <poll.h>
 
 namespace gg {
 
@@ -27,12 +25,19 @@ scm_t_port_type* record_port_type = nullptr;
 // collector 20 KiB per buffer; this size fits in 16 KiB exactly.
 constexpr size_t kRecordSize = 16384 - 64;
 
-// The port's stream is a pair (session . close-procedure).  The close
-// procedure lives in the port, not in the session: when both are collected
-// together their finalizers run in any order, and a close procedure kept in
-// an already finalized session would never be called.
-SCM port_stream(SCM port) { return SCM_PACK(SCM_STREAM(port)); }
-SCM port_session(SCM port) { return scm_car(port_stream(port)); }
+// The port's stream, in GC-scanned memory the port refers to: the
+// session (so that it, its credentials and transport live as long as the
+// port is reachable) and the close procedure, or #f.  The close procedure
+// lives in the port, not in the session: when both are collected together
+// their finalizers run in any order, and a close procedure kept in an
+// already finalized session would never be called.
+struct RecordPortStream {
+  SCM session;
+  SCM close;
+};
+
+RecordPortStream& port_stream(SCM port) { return *reinterpret_cast<RecordPortStream*>(SCM_STREAM(port)); }
+SCM port_session(SCM port) { return port_stream(port).session; }
 
 // True when waiting for the transport is the program's business: the
 // session was made with connection-flag/nonblock or its descriptor is in
@@ -41,9 +46,7 @@ bool transport_nonblocking(Session& s) {
   if (s.nonblocking()) return true;
   std::shared_ptr<io::Transport> transport = s.shared_transport();
   int fd = transport == nullptr ? -1 : transport->wait_fd();
-  if (fd < 0) return false;
-  int flags = fcntl(fd, F_GETFL);
-  return flags >= 0 && (flags & O_NONBLOCK) != 0;
+  return fd >= 0 && io::is_nonblocking(fd);
 }
 
 // Send the output pending in `port`'s write buffer as far as the transport
@@ -51,24 +54,24 @@ bool transport_nonblocking(Session& s) {
 // would wait in C, stalling every task of a suspendable-ports scheduler.
 // The unsent bytes stay in the buffer, where GnuTLS's retry finds them.
 bool flush_without_waiting(SCM port, Session& s) {
-  SCM buffer = io::port_write_buffer(port);
-  SCM bytevector = io::buffer_bytevector(buffer);
+  SCM buffer = port_write_buffer(port);
+  SCM bytevector = buffer_bytevector(buffer);
   if (scm_is_false(bytevector)) return true;  // not a buffer Guile made
-  io::BufferedRange pending = io::buffered_range(buffer);
+  BufferedRange pending = buffered_range(buffer);
   auto* bytes = SCM_BYTEVECTOR_CONTENTS(bytevector);
   while (pending.size() > 0) {
     int r = s.send(bytes + pending.cur, pending.size());
     if (r == GNUTLS_E_AGAIN) {
-      io::set_buffered_range(buffer, pending);
+      set_buffered_range(buffer, pending);
       return false;
     }
     if (r < 0) {
-      io::set_buffered_range(buffer, {});  // errors are sticky, as in Guile's flush
+      set_buffered_range(buffer, {});  // errors are sticky, as in Guile's flush
       s.fail(r);
     }
     pending.cur += static_cast<size_t>(r);
   }
-  io::set_buffered_range(buffer, {});
+  set_buffered_range(buffer, {});
   return true;
 }
 
@@ -79,14 +82,14 @@ size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
   Session* maybe = Foreign<Session>::unwrap(session);
   bool nonblocking = maybe != nullptr && transport_nonblocking(*maybe);
   if (!nonblocking) scm_flush(port);
-  return guarded("session-record-port", [&]() -> size_t {
+  return guarded(kSessionRecordPortName, [&]() -> size_t {
     Session& s = Foreign<Session>::require(session, 1);
     bool output_stuck = nonblocking && !flush_without_waiting(port, s);
-    s.record_read_needs_write = false;
+    s.forget_blocked_read();
     int r = s.receive(SCM_BYTEVECTOR_CONTENTS(dst) + start, count);
     if (r >= 0) return static_cast<size_t>(r);
     if (r == GNUTLS_E_AGAIN) {  // would block
-      s.record_read_needs_write = output_stuck || gnutls_record_get_direction(s.get()) == 1;
+      s.note_blocked_read(output_stuck || gnutls_record_get_direction(s.get()) == 1);
       return static_cast<size_t>(-1);
     }
     s.fail(r);
@@ -95,7 +98,7 @@ size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
 
 size_t write_record(SCM port, SCM src, size_t start, size_t count) {
   SCM session = port_session(port);
-  return guarded("session-record-port", [&]() -> size_t {
+  return guarded(kSessionRecordPortName, [&]() -> size_t {
     Session& s = Foreign<Session>::require(session, 1);
     int r = s.send(SCM_BYTEVECTOR_CONTENTS(src) + start, count);
     if (r >= 0) return static_cast<size_t>(r);
@@ -114,16 +117,11 @@ int transport_wait_fd(SCM port) {
 }
 
 // Suspendable ports (and Fibers) wait for a read by polling this fd for
-// input; see Session::record_read_needs_write for when that is not enough.
+// input; see Session::record_read_wait_fd for when that is not enough.
 int read_wait_fd(SCM port) {
   int fd = transport_wait_fd(port);
   Session* s = Foreign<Session>::unwrap(port_session(port));
-  if (s != nullptr && s->handshake_wait_fd() >= 0) return s->handshake_wait_fd();
-  if (s != nullptr && s->record_read_needs_write) {
-    int either = s->readiness.watch(fd);
-    if (either >= 0) return either;
-  }
-  return fd;
+  return s == nullptr ? fd : s->record_read_wait_fd(fd);
 }
 
 int input_waiting(SCM port) {
@@ -132,8 +130,7 @@ int input_waiting(SCM port) {
   if (gnutls_record_check_pending(s->get()) > 0) return 1;
   int fd = transport_wait_fd(port);
   if (fd < 0) return 1;  // cannot tell: let the read wait
-  struct pollfd p = {fd, POLLIN, 0};
-  return poll(&p, 1, 0) > 0 ? 1 : 0;
+  return io::wait_ready(fd, false, 0) > 0 ? 1 : 0;
 }
 
 void natural_buffer_sizes(SCM, size_t* read_size, size_t* write_size) {
@@ -144,12 +141,12 @@ void natural_buffer_sizes(SCM, size_t* read_size, size_t* write_size) {
 // Called on close-port, and by close_collected_record_port.  The session
 // may already be finalized: the close procedure stashed the port once.
 void close_record_port(SCM port) {
-  SCM close = scm_cdr(port_stream(port));
+  SCM close = port_stream(port).close;
   if (scm_is_true(close)) scm_call_1(close, port);
 }
 
 // Forget the output pending in `port`'s write buffer.
-void drop_pending_output(SCM port) { io::set_buffered_range(io::port_write_buffer(port), {}); }
+void drop_pending_output(SCM port) { set_buffered_range(port_write_buffer(port), {}); }
 
 // Print an exception no caller can receive, as Guile prints one a
 // finalizer raised.
@@ -187,7 +184,7 @@ void close_collected_record_port(SCM port, Session& s) noexcept {
 }
 
 void flush_record_port(Session& session) {
-  SCM port = session.record_port;
+  SCM port = session.record_port();
   if (scm_is_true(port) && scm_is_false(scm_port_closed_p(port))) scm_force_output(port);
 }
 
@@ -202,57 +199,25 @@ GG_INITIALIZER(define_record_port_type) {
   scm_set_port_get_natural_buffer_sizes(record_port_type, natural_buffer_sizes);
 }
 
-GG_PROCEDURE(session_record_port, "session-record-port", 1, 1, 0, (SCM session, SCM close),
-             "Return the read-write port over the record layer of @var{session}; "
-             "every call returns the same port (@code{eq?}).  If @var{close} is "
-             "given, it is called with the port when the port is closed (by "
-             "@code{close-port}, or when the port is garbage-collected).  Reads "
-             "and writes are buffered a record at a time; output is sent before "
-             "the port waits for input, and by @code{force-output}, @code{bye} "
-             "and @code{close-port}.\n\n"
-             "Over a non-blocking transport, reads and writes that would block "
-             "report it to Guile's port machinery: with suspendable ports "
-             "installed they wait through @code{current-read-waiter} and "
-             "@code{current-write-waiter} (so Fibers suspends the fiber), "
-             "otherwise Guile polls.  @code{port-read-wait-fd} and "
-             "@code{port-write-wait-fd} give the transport's descriptor; while "
-             "a read must first send output the transport cannot take yet, the "
-             "read wait descriptor is one that also becomes readable when the "
-             "transport becomes writable.\n\n"
-             "One thread may read from the port while another writes to it, as "
-             "GnuTLS allows one of each at a time.  The writing thread should "
-             "send its output itself (with @code{force-output}, or by writing "
-             "whole records): a read sends output left in the port, and two "
-             "threads must not write at once.") {
-  if (Session* s = Foreign<Session>::unwrap(session); s != nullptr && scm_is_false(s->record_port))
-    note_session_memory(kRecordPortMemoryKiB);
-  return guarded("session-record-port", [&] {
-    Session& s = Foreign<Session>::require(session, 1);
-    SCM close_procedure = SCM_UNBNDP(close) ? SCM_BOOL_F : procedure_argument(close, 2, true);
-    if (scm_is_false(s.record_port)) {
-      // The port refers to the session (its stream), so the session, its
-      // credentials and transport live as long as the port is reachable.
-      SCM stream = scm_cons(session, close_procedure);
-      s.record_port = scm_c_make_port(record_port_type, SCM_RDNG | SCM_WRTNG, SCM_UNPACK(stream));
-    } else if (!SCM_UNBNDP(close)) {
-      scm_set_cdr_x(port_stream(s.record_port), close_procedure);
-    }
-    return s.record_port;
-  });
+SCM record_port(SCM session, SCM close_procedure) {
+  Session& s = Foreign<Session>::require(session, 1);
+  if (!s.has_record_port()) {
+    auto* stream =
+        static_cast<RecordPortStream*>(scm_gc_malloc(sizeof(RecordPortStream), "record port stream"));
+    *stream = {session, scm_is_eq(close_procedure, SCM_UNDEFINED) ? SCM_BOOL_F : close_procedure};
+    s.attach_record_port(
+        scm_c_make_port(record_port_type, SCM_RDNG | SCM_WRTNG, reinterpret_cast<scm_t_bits>(stream)));
+  } else if (!scm_is_eq(close_procedure, SCM_UNDEFINED)) {
+    port_stream(s.record_port()).close = close_procedure;
+  }
+  return s.record_port();
 }
 
-GG_PROCEDURE(set_session_record_port_close_x, "set-session-record-port-close!", 2, 0, 0,
-             (SCM port, SCM close),
-             "Set @var{close}, a one-argument procedure, as the procedure called "
-             "with @var{port}, a session record port, when it is closed.  It may "
-             "be used to close the session's transport.") {
-  return guarded("set-session-record-port-close!", [&] {
-    if (!SCM_PORTP(port) || SCM_PORT_TYPE(port) != record_port_type)
-      throw WrongTypeArgument(1, port, "session record port");
-    Foreign<Session>::require(port_session(port), 1);
-    scm_set_cdr_x(port_stream(port), procedure_argument(close, 2));
-    return SCM_UNSPECIFIED;
-  });
+bool is_record_port(SCM obj) { return SCM_PORTP(obj) && SCM_PORT_TYPE(obj) == record_port_type; }
+
+void set_record_port_close(SCM port, SCM close_procedure) {
+  Foreign<Session>::require(port_session(port), 1);
+  port_stream(port).close = close_procedure;
 }
 
 }  // namespace gg

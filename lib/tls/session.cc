@@ -1,5 +1,6 @@
 #include "session.hh"
 
+#include "descriptor_io.hh"
 #include "enumerates.hh"
 #include "errors.hh"
 #include "fd_port_transport.hh"
@@ -9,7 +10,6 @@
 #include "without_guile.hh"
 
 #include <libguile/iselect.h>
-#include <poll.h>
 #include <sys/select.h>
 
 #include <cerrno>
@@ -41,8 +41,7 @@ void run_signal_handlers(int fd, bool writing) {
     // select cannot watch this descriptor: wait for Guile's wake-up alone,
     // a slice at a time, looking at the descriptor between slices, for at
     // most a second (a handler Guile did not install queues nothing).
-    struct pollfd p = {fd, static_cast<short>(writing ? POLLOUT : POLLIN), 0};
-    for (int slice = 0; slice < 50 && poll(&p, 1, 0) == 0; slice++) {
+    for (int slice = 0; slice < 50 && io::wait_ready(fd, writing, 0) == 0; slice++) {
       struct timeval wait = {0, 20000};
       if (scm_std_select(0, nullptr, nullptr, nullptr, &wait) < 0 && errno == EINTR) break;
     }
@@ -122,7 +121,22 @@ Session::~Session() {
 }
 
 void Session::collecting() noexcept {
-  if (scm_is_true(record_port)) close_collected_record_port(record_port, *this);
+  if (has_record_port()) close_collected_record_port(record_port_, *this);
+}
+
+int Session::record_read_wait_fd(int transport_fd) {
+  if (handshake_wait_fd() >= 0) return handshake_wait_fd();
+  if (record_read_needs_write_) {
+    int either = readiness_.watch(transport_fd);
+    if (either >= 0) return either;
+  }
+  return transport_fd;
+}
+
+void Session::verify_peer(const std::string* hostname, unsigned flags) {
+  SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a verification change");
+  verified_hostname_ = hostname == nullptr ? std::string() : *hostname;  // GnuTLS keeps a pointer to it
+  gnutls_session_set_verify_cert(session_, hostname == nullptr ? nullptr : verified_hostname_.c_str(), flags);
 }
 
 // No operation is running (the entry says so), so GnuTLS holds no pointer
@@ -133,7 +147,7 @@ void Session::use_fd(int fd) {
   std::shared_ptr<io::Transport> transport = std::make_shared<io::FdTransport>(fd);
   transport->install(session_);
   std::atomic_store(&transport_, std::move(transport));
-  transport_port = SCM_BOOL_F;
+  transport_port_ = SCM_BOOL_F;
 }
 
 void Session::use_port(SCM port) {
@@ -141,7 +155,7 @@ void Session::use_port(SCM port) {
   std::shared_ptr<io::Transport> transport = io::transport_for_port(port);
   transport->install(session_);
   // The new port is reachable from here before the old transport goes.
-  transport_port = port;
+  transport_port_ = port;
   std::atomic_store(&transport_, std::move(transport));
 }
 
@@ -206,6 +220,11 @@ void Session::fail(int code) {
 // pending Scheme exception, if any, is left for the caller to throw.
 // Waits between attempts end at `deadline` with GNUTLS_E_TIMEDOUT.
 template <class Op>
+int Session::in_transport_mode(Op op) {
+  return transport_->calls_scheme() ? op() : without_guile(op);
+}
+
+template <class Op>
 int Session::run_attempts(Op op_once, std::optional<Clock::time_point> deadline) {
   require_transport();
   // GnuTLS reports a short read as GNUTLS_E_AGAIN even over a blocking
@@ -230,11 +249,7 @@ int Session::run_attempts(Op op_once, std::optional<Clock::time_point> deadline)
   };
   int r;
   for (;;) {
-    if (transport_->calls_scheme()) {
-      r = op_whole();
-    } else {
-      r = without_guile(op_whole);
-    }
+    r = in_transport_mode(op_whole);
     // GnuTLS resumes an interrupted call when it is called again.
     if (r != GNUTLS_E_INTERRUPTED) break;
     run_signal_handlers(transport_->wait_fd(), gnutls_record_get_direction(session_) == 1);
@@ -313,17 +328,15 @@ void Session::tell_peer_why(int handshake_error) {
       break;
   }
   if (!can_send_alerts()) return;
-  auto send_alert = [this, handshake_error] {
+  // Not through run: a courtesy runs no signal handler (whose exception
+  // would replace the handshake's error) and waits for nothing; it retries
+  // an interrupted send once.  What a port transport raised is dropped.
+  in_transport_mode([this, handshake_error] {
     int r = gnutls_alert_send_appropriate(session_, handshake_error);
     if (r == GNUTLS_E_INTERRUPTED) r = gnutls_alert_send_appropriate(session_, handshake_error);
     return r;
-  };
-  if (transport_->calls_scheme()) {
-    send_alert();
-    throw_away_pending_exception();
-  } else {
-    without_guile(send_alert);
-  }
+  });
+  throw_away_pending_exception();
 }
 
 // GnuTLS sends alerts in records of the session's protocol version, which

@@ -98,16 +98,23 @@ class Session {
   // session can still send (see close_collected_record_port).
   void collecting() noexcept;
 
-  // Scheme objects the session refers to.  Session objects live in
-  // GC-scanned memory, so these members keep their objects alive.
-  SCM transport_port = SCM_BOOL_F;
-  SCM record_port = SCM_BOOL_F;
+  // The session's record port, #f until the first session-record-port
+  // makes it (attach_record_port, once).
+  SCM record_port() const { return record_port_; }
+  bool has_record_port() const { return scm_is_true(record_port_); }
+  void attach_record_port(SCM port) { record_port_ = port; }
 
-  // Set when a record port read would block while output it must send
-  // first is stuck, or while GnuTLS waits to write: the read then waits on
-  // `readiness` (readable or writable transport) instead of input alone.
-  bool record_read_needs_write = false;
-  io::ReadinessFd readiness;
+  // How a record port read that would block waits.  It blocked with output
+  // it must send first stuck, or with GnuTLS waiting to write
+  // (`needs_write`), or it waits for input alone.  An operation whose
+  // waiter polls the transport itself forgets it (forget_blocked_read).
+  void note_blocked_read(bool needs_write) { record_read_needs_write_ = needs_write; }
+  void forget_blocked_read() { record_read_needs_write_ = false; }
+  // The descriptor a record port read waits on, given the transport's
+  // (`transport_fd`, or -1): the bounded handshake's while it waits (see
+  // handshake_wait_fd), one readable when the transport is readable or
+  // writable after a read that needs to write, else the transport's.
+  int record_read_wait_fd(int transport_fd);
 
   // While a bounded handshake over a non-blocking transport waits for it,
   // the descriptor the record port's read waiter polls: readable when the
@@ -119,9 +126,10 @@ class Session {
   bool arm_handshake_wait();
   void disarm_handshake_wait() { handshake_wait_fd_ = -1; }
 
-  // The host name the handshake verifies the peer's certificate against:
-  // GnuTLS keeps a pointer to it, so the session owns the string.
-  std::string verified_hostname;
+  // Make the handshake verify the peer's certificate with `flags`
+  // (gnutls_certificate_verify_flags), for `hostname` unless it is null.
+  // Needs the session to itself, as every change to what a handshake uses.
+  void verify_peer(const std::string* hostname, unsigned flags);
 
  private:
   void require_transport() const;
@@ -132,12 +140,25 @@ class Session {
   bool can_send_alerts() const;
   void note_alert(int result);
   using Clock = std::chrono::steady_clock;
+  // Call `op`, a GnuTLS call that may push or pull, in Guile mode if the
+  // transport calls Scheme, else outside it.
+  template <class Op>
+  int in_transport_mode(Op op);
   template <class Op>
   int run_attempts(Op op, std::optional<Clock::time_point> deadline = std::nullopt);
   template <class Op>
   int run(Op op);
 
   gnutls_session_t session_ = nullptr;
+  // Scheme objects the session refers to.  Session objects live in
+  // GC-scanned memory, so these members keep their objects alive.
+  SCM transport_port_ = SCM_BOOL_F;
+  SCM record_port_ = SCM_BOOL_F;
+  bool record_read_needs_write_ = false;
+  io::ReadinessFd readiness_;
+  // The host name the handshake verifies the peer's certificate against:
+  // GnuTLS keeps a pointer to it, so the session owns the string.
+  std::string verified_hostname_;
   unsigned flags_;
   std::shared_ptr<io::Transport> transport_;
   std::map<gnutls_credentials_type_t, std::shared_ptr<void>> credentials_;

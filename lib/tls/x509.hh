@@ -1,40 +1,18 @@
-// X.509 certificates and private keys as Scheme objects.  Each wraps a
+// X.509 certificates and private keys, over GnuTLS.  Each wraps a
 // shared GnuTLS handle, so credentials given one keep it valid.
 #pragma once
 
 #include "credentials.hh"
-#include "enumerates.hh"
 
 #include <gnutls/x509.h>
-#include <libguile.h>
 
 namespace gg {
 
-class X509Certificate {
- public:
-  X509Certificate();  // empty, to import into
-  gnutls_x509_crt_t get() const { return handle_.get(); }
-  const SharedHandle<gnutls_x509_crt_t>& shared() const { return handle_; }
-
- private:
-  SharedHandle<gnutls_x509_crt_t> handle_;
+class X509Certificate : public SharedObject<gnutls_x509_crt_t, gnutls_x509_crt_init, gnutls_x509_crt_deinit> {
 };
 
-class X509PrivateKey {
- public:
-  X509PrivateKey();  // empty, to import into
-  gnutls_x509_privkey_t get() const { return handle_.get(); }
-  const SharedHandle<gnutls_x509_privkey_t>& shared() const { return handle_; }
-
- private:
-  SharedHandle<gnutls_x509_privkey_t> handle_;
-};
-
-// The encoding an x509-certificate-format/ argument names.
-inline gnutls_x509_crt_fmt_t format_argument(SCM obj, int position) {
-  return static_cast<gnutls_x509_crt_fmt_t>(
-      enumerate_value(EnumKind::x509_certificate_format, obj, position));
-}
+class X509PrivateKey
+    : public SharedObject<gnutls_x509_privkey_t, gnutls_x509_privkey_init, gnutls_x509_privkey_deinit> {};
 
 // A datum GnuTLS allocated, freed with gnutls_free.
 class OwnedDatum {

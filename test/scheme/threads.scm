@@ -329,6 +329,12 @@ PORT-PROCEDURE with the session; return what the handshake raised."
   (list 'exited 0 (list (error->string error/invalid-request) #t))
   (in-child (lambda () (calling-back (lambda (session) (set-session-transport-fd! session 0))))))
 
+(test-equal "a port transport changing its session's peer verification: an error"
+  (list 'exited 0 (list (error->string error/invalid-request) #t))
+  (in-child (lambda ()
+              (calling-back (lambda (session)
+                              (set-session-peer-verification! session "example.org"))))))
+
 (test-equal "a port transport sending on its own session: an error"
   (list 'exited 0 (list (error->string error/invalid-request) #t))
   (in-child (lambda () (calling-back (lambda (session) (record-send session (make-bytevector 1)))))))
