@@ -101,18 +101,6 @@ exchange, and the server's exit status, as three values."
     (lambda (result status)
       (values (car result) (cdr result) status))))
 
-(define (gnutls-error-of thunk)
-  "Call THUNK; return the gnutls-error enumerate it raised with its extra
-arguments as (ERROR . EXTRA), or #f if it returned."
-  (catch 'gnutls-error
-    (lambda () (thunk) #f)
-    (lambda (key error who . extra) (cons error extra))))
-
-(define (wrong-type? thunk)
-  (catch 'wrong-type-arg
-    (lambda () (thunk) #f)
-    (const #t)))
-
 (test-begin "psk")
 
 (test-group "types and predicates"

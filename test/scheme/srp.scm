@@ -71,18 +71,6 @@ and the server's exit status, as three values."
     (lambda (result status)
       (values (car result) (cdr result) status))))
 
-(define (gnutls-error-of thunk)
-  "Call THUNK; return (ERROR . EXTRA) for the gnutls-error it raised, or
-#f if it returned."
-  (catch 'gnutls-error
-    (lambda () (thunk) #f)
-    (lambda (key error who . extra) (cons error extra))))
-
-(define (wrong-type? thunk)
-  (catch 'wrong-type-arg
-    (lambda () (thunk) #f)
-    (const #t)))
-
 (test-begin "srp")
 
 (test-group "types and predicates"

@@ -11,6 +11,10 @@
   #:use-module (gnutls)
   #:use-module (ice-9 binary-ports)
   #:export (test-exit
+            test-match
+            error-of
+            gnutls-error-of
+            wrong-type?
             anonymous-priorities
             make-anonymous-session
             call-with-forked-peer
@@ -26,6 +30,34 @@
 ;; Guile children get them back through wrappers.
 (when (getenv "SANITIZER_PRELOAD")
   (unsetenv "LD_PRELOAD"))
+
+;; A test of a value's shape that shows the value when it fails: the
+;; test passes if EXPR's value matches one of the `match' CLAUSES and that
+;; clause's body returns true; otherwise SRFI-64 reports the value itself
+;; as the actual value (the expected one is the symbol `matched').
+(define-syntax-rule (test-match name expr clause ...)
+  (test-equal name 'matched
+    (let ((value expr))
+      (if (match value clause ... (_ #f)) 'matched value))))
+
+(define (error-of thunk)
+  "Return (KEY . ARGS) of what THUNK raises, or #f if it returns."
+  (catch #t (lambda () (thunk) #f) (lambda (key . args) (cons key args))))
+
+(define (gnutls-error-of thunk)
+  "Call THUNK; return the gnutls-error enumerate it raised with its extra
+arguments (those after the procedure name) as (ERROR . EXTRA), or #f if it
+returned."
+  (catch 'gnutls-error
+    (lambda () (thunk) #f)
+    (lambda (key error who . extra) (cons error extra))))
+
+(define (wrong-type? thunk)
+  "True if THUNK raises a wrong-type-arg error, #f if it returns (any other
+exception propagates)."
+  (catch 'wrong-type-arg
+    (lambda () (thunk) #f)
+    (const #t)))
 
 (define (printed-error thunk)
   "Return what the error printer shows for the gnutls-error THUNK raises
