@@ -10,6 +10,7 @@
   #:use-module (ice-9 match)
   #:use-module (gnutls)
   #:use-module (ice-9 binary-ports)
+  #:use-module (ice-9 rdelim)
   #:export (test-exit
             test-match
             error-of
@@ -21,6 +22,7 @@
             call-with-socketpair
             call-with-pipe
             this-project-module?
+            resident-kib
             printed-error
             wrapping-port))
 
@@ -155,6 +157,17 @@ reads call FAILURE once FAIL-READ? says so."
      (force-output socket)
      count)
    #f #f #f))
+
+(define (resident-kib)
+  "This process's resident set size in KiB."
+  (call-with-input-file "/proc/self/status"
+    (lambda (port)
+      (let loop ()
+        (let ((line (read-line port)))
+          (cond ((eof-object? line) 0)
+                ((string-prefix? "VmRSS:" line)
+                 (string->number (car (string-tokenize (substring line 6)))))
+                (else (loop))))))))
 
 (define (this-project-module?)
   "True if (gnutls) is this project's module with its extension."
