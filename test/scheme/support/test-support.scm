@@ -18,7 +18,10 @@
             wrong-type?
             anonymous-priorities
             make-anonymous-session
+            anonymous-session-over
             call-with-forked-peer
+            anonymous-exchange
+            serve-lines
             call-with-socketpair
             call-with-pipe
             this-project-module?
@@ -90,6 +93,17 @@ it), or #f if THUNK returns or raises something else."
           (port (set-session-transport-port! session port)))
     session))
 
+(define (anonymous-session-over end socket transport)
+  "Return an anonymous session for END over SOCKET: given to the session as
+its file descriptor if TRANSPORT is 'fd, as a port if it is 'port; if
+TRANSPORT is a procedure, the session's port is what it returns for
+SOCKET."
+  (match transport
+    ('fd (make-anonymous-session end #:fd (fileno socket)))
+    ('port (make-anonymous-session end #:port socket))
+    ((? procedure? make-port)
+     (make-anonymous-session end #:port (make-port socket)))))
+
 (define (call-with-port-pair pair proc)
   "Call PROC with the two ports of PAIR; close both afterwards."
   (dynamic-wind
@@ -141,6 +155,45 @@ value of PROC and the child's exit status, as two values."
             (close-port (car pair))
             (let ((status (cdr (waitpid pid))))
               (values result (status:exit-val status))))))))
+
+(define* (anonymous-exchange server client #:key (server-transport 'fd)
+                             (client-transport 'fd) (timeout 30))
+  "Fork a peer that calls SERVER with an anonymous server session over its
+end of a socketpair, while this process calls CLIENT with an anonymous
+client session over the other end (neither has done its handshake yet).
+Return CLIENT's value and the peer's exit status (see
+`call-with-forked-peer') as a list.  The transports are as for
+`anonymous-session-over'."
+  (call-with-values
+      (lambda ()
+        (call-with-forked-peer
+         (lambda (socket)
+           (server (anonymous-session-over connection-end/server socket
+                                           server-transport)))
+         (lambda (socket)
+           (client (anonymous-session-over connection-end/client socket
+                                           client-transport)))
+         #:timeout timeout))
+    list))
+
+(define* (serve-lines session #:key (reply identity) (bye-may-fail? #f))
+  "Handshake SESSION, answer each line read from its record port with
+REPLY of the line, displayed on a line of its own, until end of file, then
+say bye.  If BYE-MAY-FAIL?, a gnutls-error from the bye is ignored (a
+client that keeps only its record port closes it without bye)."
+  (let ((port (session-record-port session)))
+    (handshake session)
+    (let loop ()
+      (let ((line (read-line port)))
+        (unless (eof-object? line)
+          (display (reply line) port)
+          (newline port)
+          (loop))))
+    (if bye-may-fail?
+        (catch 'gnutls-error
+          (lambda () (bye session close-request/rdwr))
+          (const #f))
+        (bye session close-request/rdwr))))
 
 (define* (wrapping-port socket #:key (fail-read? (const #f))
                         (failure (lambda () (throw 'transport-broke 'read))))
