@@ -122,22 +122,15 @@
 (define (anonymous-handshake)
   "Run an anonymous handshake with a forked server; return the client's
 protocol and the server's exit status."
-  (call-with-values
-      (lambda ()
-        (call-with-forked-peer
-         (lambda (socket)
-           (let ((session (make-anonymous-session connection-end/server
-                                                  #:fd (fileno socket))))
-             (handshake session)
-             (bye session close-request/rdwr)))
-         (lambda (socket)
-           (let ((session (make-anonymous-session connection-end/client
-                                                  #:fd (fileno socket))))
-             (handshake session)
-             (let ((protocol (session-protocol session)))
-               (bye session close-request/rdwr)
-               protocol)))))
-    list))
+  (anonymous-exchange
+   (lambda (session)
+     (handshake session)
+     (bye session close-request/rdwr))
+   (lambda (session)
+     (handshake session)
+     (let ((protocol (session-protocol session)))
+       (bye session close-request/rdwr)
+       protocol))))
 
 (test-group "logging"
   (let ((messages '()))

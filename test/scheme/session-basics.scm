@@ -124,42 +124,39 @@
   (test-equal "what was negotiated, alerts, rehandshake refused"
     (list protocol/tls-1.2 kx/anon-ecdh credentials/anon credentials/anon credentials/anon
           compression-method/null #t error/rehandshake 0)
-    (call-with-values
-        (lambda ()
-          (call-with-forked-peer
-           (lambda (socket)
-             (let ((session (make-anonymous-session connection-end/server #:fd (fileno socket))))
-               (handshake session)
-               (rehandshake session)
-               ;; The client refuses with a warning alert.
-               (catch 'gnutls-error
-                 (lambda () (handshake session) (primitive-exit 2))
-                 (lambda (key err . _)
-                   (unless (eq? (alert-get session) alert-description/no-renegotiation)
-                     (primitive-exit 3))))
-               (record-send session (string->utf8 "done"))
-               (bye session close-request/wr)))
-           (lambda (socket)
-             (let ((session (make-anonymous-session connection-end/client #:fd (fileno socket))))
-               (handshake session)
-               (let ((negotiated (list (session-protocol session)
-                                       (session-kx session)
-                                       (session-authentication-type session)
-                                       (session-server-authentication-type session)
-                                       (session-client-authentication-type session)
-                                       (session-compression-method session)
-                                       (string? (cipher->string (session-cipher session)))))
-                     (refused (catch 'gnutls-error
-                                (lambda () (record-receive! session (make-bytevector 100)) #f)
-                                (lambda (key err . _) err))))
-                 (alert-send session alert-level/warning alert-description/no-renegotiation)
-                 (let ((buffer (make-bytevector 100)))
-                   (record-receive! session buffer)
-                   ;; Wait for the peer's close_notify: closing the socket
-                   ;; before it is sent would fail the peer's bye.
-                   (record-receive! session buffer))
-                 (append negotiated (list refused)))))))
-      (lambda (result status) (append result (list status))))))
+    (apply
+     (lambda (result status) (append result (list status)))
+     (anonymous-exchange
+      (lambda (session)
+        (handshake session)
+        (rehandshake session)
+        ;; The client refuses with a warning alert.
+        (catch 'gnutls-error
+          (lambda () (handshake session) (primitive-exit 2))
+          (lambda (key err . _)
+            (unless (eq? (alert-get session) alert-description/no-renegotiation)
+              (primitive-exit 3))))
+        (record-send session (string->utf8 "done"))
+        (bye session close-request/wr))
+      (lambda (session)
+        (handshake session)
+        (let ((negotiated (list (session-protocol session)
+                                (session-kx session)
+                                (session-authentication-type session)
+                                (session-server-authentication-type session)
+                                (session-client-authentication-type session)
+                                (session-compression-method session)
+                                (string? (cipher->string (session-cipher session)))))
+              (refused (catch 'gnutls-error
+                         (lambda () (record-receive! session (make-bytevector 100)) #f)
+                         (lambda (key err . _) err))))
+          (alert-send session alert-level/warning alert-description/no-renegotiation)
+          (let ((buffer (make-bytevector 100)))
+            (record-receive! session buffer)
+            ;; Wait for the peer's close_notify: closing the socket
+            ;; before it is sent would fail the peer's bye.
+            (record-receive! session buffer))
+          (append negotiated (list refused))))))))
 
 (test-end "session-basics")
 (test-exit)
