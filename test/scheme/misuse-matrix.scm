@@ -427,6 +427,26 @@ RECORDS are the child's reports, in order."
   '(handshake rehandshake reauthenticate bye record-send alert-send
     %record-port-write %record-port-close %port-write %port-close))
 
+(define (child-status status)
+  "How a child that did not exit 0 ended, for a problem report."
+  (cond ((status:term-sig status)
+         => (lambda (signal)
+              (if (= signal SIGALRM)
+                  "hung (alarm)"
+                  (format #f "killed by signal ~a" signal))))
+        (else (format #f "exited ~a" (status:exit-val status)))))
+
+(define (child-errors records)
+  "The details of the child-error RECORDS a child reported."
+  (filter-map (match-lambda
+                (('child-error . details) details)
+                (_ #f))
+              records))
+
+(define (count! table key)
+  "Add one to KEY's count in TABLE."
+  (hash-set! table key (+ 1 (hash-ref table key 0))))
+
 (define (check-procedure name proc)
   (match (run-in-child name proc)
     ((status . records)
@@ -437,28 +457,20 @@ RECORDS are the child's reports, in order."
        (define (problem! . message)
          (set! problems (cons (apply format #f message) problems)))
        (unless (eqv? 0 (status:exit-val status))
-         (problem! "~a: child ~a during call ~s" name
-                   (cond ((status:term-sig status)
-                          => (lambda (signal)
-                               (if (= signal SIGALRM)
-                                   "hung (alarm)"
-                                   (format #f "killed by signal ~a" signal))))
-                         (else (format #f "exited ~a" (status:exit-val status))))
+         (problem! "~a: child ~a during call ~s" name (child-status status)
                    (match last-start ((_ labels _) labels) (_ #f)))
-         (for-each (match-lambda
-                     (('child-error . details) (problem! "~a: ~s" name details))
-                     (_ #f))
-                   records))
+         (for-each (lambda (details) (problem! "~a: ~s" name details))
+                   (child-errors records)))
        (for-each
         (match-lambda
           (('done labels ('raise key position internal?))
-           (hash-set! key-counts key (+ 1 (hash-ref key-counts key 0)))
+           (count! key-counts key)
            (unless (memq key allowed-error-keys)
              (problem! "~a ~s: unexpected key ~s" name labels key))
            (when internal?
              (problem! "~a ~s: internal error" name labels)))
           (('done labels ('return))
-           (hash-set! key-counts 'returned (+ 1 (hash-ref key-counts 'returned 0)))
+           (count! key-counts 'returned)
            (when (and (memq 'opaque labels) (not (predicate-name? name)))
              (problem! "~a ~s: accepted an object of unknown type" name labels))
            (when (and (memq name data-moving-procedures)
@@ -763,29 +775,22 @@ strings naming the procedure and the state: the empty list if none."
          (set! problems (cons (apply format #f message) problems)))
        (unless (eqv? 0 (status:exit-val status))
          (let ((last (find (match-lambda (('start . _) #t) (_ #f)) (reverse records))))
-           (problem! "~a: ~a (~a)"
+           (problem! "~a: child ~a (~a)"
                      (match last (('start name _) name) (_ "setting up"))
-                     (cond ((status:term-sig status)
-                            => (lambda (signal)
-                                 (if (= signal SIGALRM)
-                                     "hung (alarm)"
-                                     (format #f "killed by signal ~a" signal))))
-                           (else (format #f "child exited ~a" (status:exit-val status))))
+                     (child-status status)
                      label))
-         (for-each (match-lambda
-                     (('child-error . details) (problem! "~s (~a)" details label))
-                     (_ #f))
-                   records))
+         (for-each (lambda (details) (problem! "~s (~a)" details label))
+                   (child-errors records)))
        (for-each
         (match-lambda
           (('done name ('raise key position internal?))
-           (hash-set! key-counts key (+ 1 (hash-ref key-counts key 0)))
+           (count! key-counts key)
            (unless (memq key allowed-error-keys)
              (problem! "~a: unexpected key ~s (~a)" name key label))
            (when internal?
              (problem! "~a: internal error (~a)" name label)))
           (('done name ('return))
-           (hash-set! key-counts 'returned (+ 1 (hash-ref key-counts 'returned 0)))
+           (count! key-counts 'returned)
            (when (or (and (memq name post-handshake-calls)
                           (not (memq state '(established after-bye)))
                           ;; An alert may tell the peer a handshake is abandoned.
