@@ -20,6 +20,7 @@
             make-anonymous-session
             anonymous-session-over
             call-with-forked-peer
+            call-in-child
             anonymous-exchange
             serve-lines
             call-with-socketpair
@@ -155,6 +156,37 @@ value of PROC and the child's exit status, as two values."
             (close-port (car pair))
             (let ((status (cdr (waitpid pid))))
               (values result (status:exit-val status))))))))
+
+(define* (call-in-child thunk #:key (timeout 20))
+  "Call THUNK in a forked child killed after TIMEOUT seconds.  Return
+(exited STATUS VALUE), VALUE being what THUNK returned (written back
+through a pipe) or (uncaught KEY ARGS) if it raised, or (killed SIGNAL) if
+the child died of a signal: SIGALRM when it hung."
+  (flush-all-ports)
+  (match (pipe)
+    ((from-child . to-parent)
+     (let ((pid (primitive-fork)))
+       (if (zero? pid)
+           (begin
+             (alarm timeout)
+             (close-port from-child)
+             (let ((value (catch #t thunk
+                            (lambda (key . args) (list 'uncaught key args)))))
+               (write value to-parent)
+               (force-output to-parent)
+               (primitive-exit 0)))
+           (begin
+             (close-port to-parent)
+             ;; The child's alarm ends a hang; this ends a child stuck
+             ;; before it could set it.
+             (when (null? (car (select (list from-child) '() '() (+ timeout 5))))
+               (kill pid SIGKILL))
+             (let* ((value (read from-child))
+                    (status (cdr (waitpid pid))))
+               (close-port from-child)
+               (if (status:term-sig status)
+                   (list 'killed (status:term-sig status))
+                   (list 'exited (status:exit-val status) value)))))))))
 
 (define* (anonymous-exchange server client #:key (server-transport 'fd)
                              (client-transport 'fd) (timeout 30))
