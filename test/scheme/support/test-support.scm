@@ -18,10 +18,12 @@
             wrong-type?
             anonymous-priorities
             make-anonymous-session
+            session-over-fd
             anonymous-session-over
             call-with-forked-peer
             call-in-child
             anonymous-exchange
+            greeting-exchange
             serve-lines
             call-with-socketpair
             call-with-pipe
@@ -92,6 +94,15 @@ it), or #f if THUNK returns or raises something else."
                                   (make-anonymous-client-credentials)))
     (cond (fd (set-session-transport-fd! session fd))
           (port (set-session-transport-port! session port)))
+    session))
+
+(define (session-over-fd end socket priorities credentials)
+  "Return a session for END with PRIORITIES and CREDENTIALS over the file
+descriptor of SOCKET."
+  (let ((session (make-session end)))
+    (set-session-priorities! session priorities)
+    (set-session-credentials! session credentials)
+    (set-session-transport-fd! session (fileno socket))
     session))
 
 (define (anonymous-session-over end socket transport)
@@ -207,6 +218,28 @@ Return CLIENT's value and the peer's exit status (see
                                            client-transport)))
          #:timeout timeout))
     list))
+
+(define (greeting-exchange peer make-client line)
+  "Fork PEER (a procedure of its socket) and, over the other end,
+handshake the session MAKE-CLIENT returns for the socket, send LINE, read
+the answer line and say bye.  Return the answer, the session's key
+exchange and the peer's exit status, as three values."
+  (call-with-values
+      (lambda ()
+        (call-with-forked-peer
+         peer
+         (lambda (socket)
+           (let ((session (make-client socket)))
+             (handshake session)
+             (let ((port (session-record-port session)))
+               (display line port)
+               (newline port)
+               (force-output port)
+               (let ((answer (read-line port)))
+                 (bye session close-request/rdwr)
+                 (cons answer (session-kx session))))))))
+    (lambda (result status)
+      (values (car result) (cdr result) status))))
 
 (define* (serve-lines session #:key (reply identity) (bye-may-fail? #f))
   "Handshake SESSION, answer each line read from its record port with
