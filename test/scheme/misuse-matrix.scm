@@ -367,9 +367,12 @@ after it with the outcome."
     (dup2 (fileno null) fd)
     (close-port null)))
 
-(define (run-in-child name proc)
-  "Run the matrix of PROC in a child; return (STATUS . RECORDS) where
-RECORDS are the child's reports, in order."
+(define (run-reporting-child body)
+  "Fork a child that calls BODY with REPORT, a procedure that sends one
+record (a list) to this process; return (STATUS . RECORDS), the child's
+exit status and its records, in order.  The child's standard input and
+output are /dev/null and an alarm ends it after `child-timeout' seconds;
+if BODY raises, the child reports (child-error KEY ARGS) and exits 2."
   (match (pipe)
     ((from-child . to-parent)
      ;; Unflushed output would be written again by the child.
@@ -386,23 +389,18 @@ RECORDS are the child's reports, in order."
              ;; SIGPIPE in any Guile program; servers ignore it, and so do
              ;; we, so that the port raises EPIPE instead.
              (sigaction SIGPIPE SIG_IGN)
-             (catch #t
-               (lambda ()
-                 (run-procedure-matrix
-                  proc (procedure-minimum-arity proc) (argument-pool)
-                  (lambda (event labels outcome)
-                    (write (list event labels outcome) to-parent)
-                    (newline to-parent)
-                    (force-output to-parent)))
-                 (primitive-exit 0))
-               (lambda (key . args)
-                 (write (list 'child-error key
-                              (with-output-to-string
-                                (lambda () (write args))))
-                        to-parent)
-                 (newline to-parent)
-                 (force-output to-parent)
-                 (primitive-exit 2))))
+             (let ((report (lambda (record)
+                             (write record to-parent)
+                             (newline to-parent)
+                             (force-output to-parent))))
+               (catch #t
+                 (lambda ()
+                   (body report)
+                   (primitive-exit 0))
+                 (lambda (key . args)
+                   (report (list 'child-error key
+                                 (with-output-to-string (lambda () (write args)))))
+                   (primitive-exit 2)))))
            (begin
              (close-port to-parent)
              (let loop ((records '()))
@@ -412,6 +410,16 @@ RECORDS are the child's reports, in order."
                        (close-port from-child)
                        (cons (cdr (waitpid pid)) (reverse records)))
                      (loop (cons record records)))))))))))
+
+(define (run-in-child name proc)
+  "Run the matrix of PROC in a child; return (STATUS . RECORDS) where
+RECORDS are the child's reports, in order."
+  (run-reporting-child
+   (lambda (report)
+     (run-procedure-matrix
+      proc (procedure-minimum-arity proc) (argument-pool)
+      (lambda (event labels outcome)
+        (report (list event labels outcome)))))))
 
 
 ;;;
@@ -715,52 +723,20 @@ cannot block (non-blocking, or a handshake timeout)."
 (define (run-state-in-child state end priorities)
   "Call every procedure of `session-calls' on a fresh session in STATE,
 in a child; return (STATUS . RECORDS) as `run-in-child' does."
-  (match (pipe)
-    ((from-child . to-parent)
-     (flush-all-ports)
-     (let ((pid (primitive-fork)))
-       (if (zero? pid)
-           (begin
-             (close-port from-child)
-             (open-null-on 0)
-             (open-null-on 1)
-             (alarm child-timeout)
-             (sigaction SIGPIPE SIG_IGN)
-             (catch #t
-               (lambda ()
-                 (for-each
-                  (match-lambda
-                    ((name . call)
-                     ;; A hung call ends the child soon, naming itself.
-                     (alarm state-call-timeout)
-                     (write (list 'start name #f) to-parent)
-                     (newline to-parent)
-                     (force-output to-parent)
-                     (call-with-values (lambda () (build-state state end priorities))
-                       (lambda (session release)
-                         (let ((outcome (call-outcome call (list session))))
-                           (release)
-                           (write (list 'done name outcome) to-parent)
-                           (newline to-parent)
-                           (force-output to-parent))))))
-                  session-calls)
-                 (primitive-exit 0))
-               (lambda (key . args)
-                 (write (list 'child-error key
-                              (with-output-to-string (lambda () (write args))))
-                        to-parent)
-                 (newline to-parent)
-                 (force-output to-parent)
-                 (primitive-exit 2))))
-           (begin
-             (close-port to-parent)
-             (let loop ((records '()))
-               (let ((record (read from-child)))
-                 (if (eof-object? record)
-                     (begin
-                       (close-port from-child)
-                       (cons (cdr (waitpid pid)) (reverse records)))
-                     (loop (cons record records)))))))))))
+  (run-reporting-child
+   (lambda (report)
+     (for-each
+      (match-lambda
+        ((name . call)
+         ;; A hung call ends the child soon, naming itself.
+         (alarm state-call-timeout)
+         (report (list 'start name #f))
+         (call-with-values (lambda () (build-state state end priorities))
+           (lambda (session release)
+             (let ((outcome (call-outcome call (list session))))
+               (release)
+               (report (list 'done name outcome)))))))
+      session-calls))))
 
 (define (state-problems state end priorities)
   "The problems found calling every session procedure in STATE, as
