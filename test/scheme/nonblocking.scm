@@ -116,21 +116,23 @@ error/again.  Return the list of directions seen."
                       (if (or (symbol? d) (> i 1000)) d (loop (1+ i)))))))
        (list nothing-yet full)))))
 
-(test-assert "the record port's read and write wait fds are the transport's descriptor"
+(define (record-port-wait-fds make-session)
+  "The descriptor of one end of a socketpair, then the read and write wait
+fds of the record port of the session MAKE-SESSION returns for that end."
   (call-with-socketpair
    (lambda (a b)
-     (let ((port (session-record-port
-                  (make-anonymous-session connection-end/client #:fd a))))
-       (and (= (fileno a) (port-read-wait-fd port))
-            (= (fileno a) (port-write-wait-fd port)))))))
+     (let ((port (session-record-port (make-session a))))
+       (list (fileno a) (port-read-wait-fd port) (port-write-wait-fd port))))))
 
-(test-assert "the same for a socket port transport"
-  (call-with-socketpair
-   (lambda (a b)
-     (let ((port (session-record-port
-                  (make-anonymous-session connection-end/client #:port a))))
-       (and (= (fileno a) (port-read-wait-fd port))
-            (= (fileno a) (port-write-wait-fd port)))))))
+(test-match "the record port's read and write wait fds are the transport's descriptor"
+  (record-port-wait-fds
+   (lambda (a) (make-anonymous-session connection-end/client #:fd a)))
+  ((fd read write) (= fd read write)))
+
+(test-match "the same for a socket port transport"
+  (record-port-wait-fds
+   (lambda (a) (make-anonymous-session connection-end/client #:port a)))
+  ((fd read write) (= fd read write)))
 
 (test-error "record-get-direction checks its argument"
   'wrong-type-arg
