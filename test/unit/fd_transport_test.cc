@@ -1,6 +1,7 @@
 #include "fd_transport.hh"
 
 #include "descriptors.hh"
+#include "transport_strings.hh"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,17 +19,9 @@
 using gg::io::FdTransport;
 using gg::io::IoResult;
 using gg::test::PipeOnNumber;
+using gg::test::push_string;
 using gg::test::set_nonblocking;
 using gg::test::SocketPair;
-
-namespace {
-
-IoResult push_string(FdTransport& t, const std::string& s) {
-  giovec_t v = {const_cast<char*>(s.data()), s.size()};
-  return t.push(&v, 1);
-}
-
-}  // namespace
 
 TEST_CASE("bytes pushed on one end are pulled on the other", "[fd]") {
   SocketPair sp;
