@@ -24,6 +24,8 @@
 
 (define-module (tls-bench)
   #:use-module (gnutls)
+  #:use-module ((test-support)
+                #:select (call-with-forked-peer wrapping-port resident-kib))
   #:use-module (ice-9 binary-ports)
   #:use-module (ice-9 format)
   #:use-module (ice-9 rdelim)
@@ -40,25 +42,12 @@
   "Run PEER in a forked child with one end of a socketpair and PROC in
 this process with the other; return what PROC returns.  A child that
 raises exits non-zero, and so does this process then."
-  (let* ((pair (socketpair PF_UNIX SOCK_STREAM 0))
-         (pid (primitive-fork)))
-    (if (zero? pid)
-        (begin
-          (close-port (car pair))
-          (alarm 600)
-          (primitive-exit
-           (catch #t
-             (lambda () (peer (cdr pair)) 0)
-             (lambda (key . args)
-               (format (current-error-port) "tls-bench peer: ~s ~s~%" key args)
-               1))))
-        (begin
-          (close-port (cdr pair))
-          (let ((result (proc (car pair))))
-            (close-port (car pair))
-            (unless (zero? (status:exit-val (cdr (waitpid pid))))
-              (error "benchmark peer failed"))
-            result)))))
+  (call-with-values
+      (lambda () (call-with-forked-peer peer proc #:timeout 600))
+    (lambda (result status)
+      (unless (eqv? status 0)
+        (error "benchmark peer failed"))
+      result)))
 
 (define (seconds-taken thunk)
   "Call THUNK; return the wall-clock seconds it took."
@@ -72,16 +61,7 @@ raises exits non-zero, and so does this process then."
 port with no descriptor, which the session can only call."
   ;; Guile's socket ports are unbuffered: a read of them takes one byte.
   (setvbuf socket 'block write-size)
-  (make-custom-binary-input/output-port
-   "bench"
-   (lambda (bv start count)
-     (let ((n (get-bytevector-some! socket bv start count)))
-       (if (eof-object? n) 0 n)))
-   (lambda (bv start count)
-     (put-bytevector socket bv start count)
-     (force-output socket)
-     count)
-   #f #f #f))
+  (wrapping-port socket))
 
 (define* (anonymous-session end socket #:key (transport 'fd))
   "Return an anonymous session for END over SOCKET, given to the session
@@ -276,17 +256,6 @@ ways so that the next session starts on a clean stream."
       (make-anonymous-client-credentials)))
 
 ;;; Memory
-
-(define (resident-kib)
-  "This process's resident set size in KiB."
-  (call-with-input-file "/proc/self/status"
-    (lambda (port)
-      (let loop ()
-        (let ((line (read-line port)))
-          (cond ((eof-object? line) 0)
-                ((string-prefix? "VmRSS:" line)
-                 (string->number (car (string-tokenize (substring line 6)))))
-                (else (loop))))))))
 
 (define (open-fds)
   (let ((dir (opendir "/proc/self/fd")))

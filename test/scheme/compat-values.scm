@@ -33,7 +33,7 @@
   "What `u8vector-and-bytes' gives for a u8vector holding BYTES."
   (list #t (bytevector->u8-list bytes)))
 
-(define (error-of thunk)
+(define (raised-or-values thunk)
   "The key and arguments of what THUNK raises, or its values as a list."
   (catch #t
     (lambda () (call-with-values thunk list))
@@ -61,7 +61,7 @@
   (test-equal "a self-signed CA has no authority key id"
     (list 'gnutls-error error/requested-data-not-available
           'x509-certificate-authority-key-id)
-    (error-of (lambda () (x509-certificate-authority-key-id ca))))
+    (raised-or-values (lambda () (x509-certificate-authority-key-id ca))))
   (test-equal "the printed form is #u8"
     "#u8(107 107 90"
     (string-take (object->string (x509-certificate-authority-key-id server)) 14))
@@ -180,7 +180,7 @@ bytevector, or nothing) and close."
          (lambda (socket)
            (let ((session (certificate-client socket)))
              (set-session-peer-verification! session "localhost")
-             (error-of (lambda () (handshake session)))))))
+             (raised-or-values (lambda () (handshake session)))))))
     (lambda (result exit)
       (test-equal "verification error: the reasons in the same order"
         (list 'gnutls-error error/certificate-verification-error 'handshake
@@ -193,7 +193,7 @@ bytevector, or nothing) and close."
 (test-group "error arguments"
   (test-equal "an invalid priority string: the offset"
     (list 'gnutls-error error/invalid-request 'set-session-priorities! 7)
-    (error-of (lambda ()
+    (raised-or-values (lambda ()
                 (set-session-priorities! (make-session connection-end/client)
                                          "NORMAL:+BOGUS"))))
   (test-equal "a three-argument handler"
@@ -201,29 +201,24 @@ bytevector, or nothing) and close."
     (catch 'gnutls-error
       (lambda () (handshake (make-anonymous-session connection-end/client)))
       (lambda (key error procedure) (list error procedure))))
-  (call-with-values
-      (lambda ()
-        (call-with-forked-peer
-         (lambda (socket)
-           (let ((session (make-anonymous-session connection-end/server
-                                                  #:fd (fileno socket))))
-             (handshake session)
-             (receive-all session)))
-         (lambda (socket)
-           (let ((session (make-anonymous-session connection-end/client
-                                                  #:fd (fileno socket))))
-             (handshake session)
-             (bye session close-request/wr)
-             (list (error-of (lambda () (record-send session (string->utf8 "late"))))
-                   (error-of (lambda () (bye session close-request/wr))))))))
-    (lambda (result exit)
-      (test-equal "send after bye, as guile-gnutls raised it"
-        (list 'gnutls-error error/invalid-session 'record-send)
-        (car result))
-      (test-equal "bye twice"
-        (list 'gnutls-error error/invalid-request 'bye)
-        (cadr result))
-      (test-eqv "peer exit" 0 exit))))
+  (apply
+   (lambda (result exit)
+     (test-equal "send after bye, as guile-gnutls raised it"
+       (list 'gnutls-error error/invalid-session 'record-send)
+       (car result))
+     (test-equal "bye twice"
+       (list 'gnutls-error error/invalid-request 'bye)
+       (cadr result))
+     (test-eqv "peer exit" 0 exit))
+   (anonymous-exchange
+    (lambda (session)
+      (handshake session)
+      (receive-all session))
+    (lambda (session)
+      (handshake session)
+      (bye session close-request/wr)
+      (list (raised-or-values (lambda () (record-send session (string->utf8 "late"))))
+            (raised-or-values (lambda () (bye session close-request/wr))))))))
 
 ;; A peer that says hello and then either closes the TLS session or just
 ;; closes the connection.
@@ -284,7 +279,7 @@ bytevector, or nothing) and close."
   (test-equal "a fresh session has not ended" #f
     (session-end-of-stream (make-session connection-end/client)))
   (test-equal "not a session"
-    'wrong-type-arg (car (error-of (lambda () (session-end-of-stream 42))))))
+    'wrong-type-arg (car (raised-or-values (lambda () (session-end-of-stream 42))))))
 
 (test-group "explained errors keep three arguments"
   (let ((session (make-session connection-end/client)))

@@ -9,6 +9,7 @@
              (srfi srfi-11)
              (srfi srfi-64)
              (test-support)
+             ((external-peers) #:select (spawn-program))
              (gnutls)
              (ice-9 match)
              (ice-9 rdelim)
@@ -23,7 +24,7 @@
   ;; environment (load paths and extension of the build tree).
   (or (getenv "GUILE") "guile"))
 
-(define time-limit "60")                ; seconds, per process
+(define time-limit 60)                  ; seconds, per process
 
 ;;; Processes.
 
@@ -34,25 +35,15 @@
   (output process-output))
 
 (define* (start-process program arguments #:key (input "/dev/null"))
-  "Start PROGRAM with ARGUMENTS under a time limit, its standard input read
-from the file INPUT; return a process whose output port carries the
-program's standard output and error."
+  "Start PROGRAM with ARGUMENTS under a time limit (an alarm), its standard
+input read from the file INPUT; return a process whose output port
+carries the program's standard output and error."
   (match (pipe)
     ((from . to)
-     (let ((pid (primitive-fork)))
-       (if (zero? pid)
-           (catch #t
-             (lambda ()
-               (close-port from)
-               (let ((in (open-input-file input)))
-                 (dup2 (fileno in) 0))
-               (dup2 (fileno to) 1)
-               (dup2 (fileno to) 2)
-               (apply execlp "timeout" "timeout" "-k" "5" time-limit program arguments))
-             (lambda _ (primitive-exit 127)))
-           (begin
-             (close-port to)
-             (make-process pid from)))))))
+     (let ((pid (spawn-program program arguments #:stdin input #:stdout to
+                               #:stderr to #:timeout time-limit)))
+       (close-port to)
+       (make-process pid from)))))
 
 (define (finish-process process)
   "Read the rest of PROCESS's output and wait for it; return its exit

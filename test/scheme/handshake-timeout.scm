@@ -158,24 +158,17 @@ waited for."
 
 (test-equal "a handshake with a willing peer completes within the limit"
   '(#t 0)
-  (call-with-values
-      (lambda ()
-        (call-with-forked-peer
-         (lambda (socket)
-           (let ((server (make-anonymous-session connection-end/server
-                                                 #:fd (fileno socket))))
-             (set-session-handshake-timeout! server 5000)
-             (handshake server)
-             (bye server close-request/rdwr)))
-         (lambda (socket)
-           (let ((client (make-anonymous-session connection-end/client
-                                                 #:fd (fileno socket))))
-             (set-session-handshake-timeout! client 5000)
-             (handshake client)
-             (bye client close-request/rdwr)
-             #t))
-         #:timeout 10))
-    list))
+  (anonymous-exchange
+   (lambda (server)
+     (set-session-handshake-timeout! server 5000)
+     (handshake server)
+     (bye server close-request/rdwr))
+   (lambda (client)
+     (set-session-handshake-timeout! client 5000)
+     (handshake client)
+     (bye client close-request/rdwr)
+     #t)
+   #:timeout 10))
 
 (test-end "handshake-timeout")
 (test-exit)

@@ -475,9 +475,8 @@ outcome of `read-all-outcome'."
        (read-all-outcome client)))))
 
 (define-syntax-rule (test-mid-stream name action check)
-  (test-assert name
-    (match (after-handshake action)
-      ((data . end) (and (equal? data (string->utf8 "before")) (check end))))))
+  (test-match name (after-handshake action)
+    ((data . end) (and (equal? data (string->utf8 "before")) (check end)))))
 
 (define (gnutls-error-or-eof? end)
   (or (eq? end 'eof) (gnutls-error? end)))

@@ -23,10 +23,6 @@
   "NORMAL:-KX-ALL:+ECDHE-PSK:+PSK")
 
 (define psk-key (u8-list->bytevector (iota 32 3 7)))
-(define (bytevector->hex bv)
-  (string-concatenate
-   (map (lambda (byte) (string-pad (number->string byte 16) 2 #\0))
-        (bytevector->u8-list bv))))
 
 (define (gnutls-serv . arguments)
   (lambda (port)
@@ -51,6 +47,11 @@
   (call-with-output-file psk-file
     (lambda (port) (format port "alice:~a~%" (bytevector->hex psk-key))))
 
+  (define gnutls-serv-requiring-certificates
+    (gnutls-serv "--x509certfile" (file 'server-cert)
+                 "--x509keyfile" (file 'server-key)
+                 "--x509cafile" (file 'ca-cert)
+                 "--require-client-cert" "--verify-client-cert"))
   (define (x509-client-credentials)
     (make-certificate-credentials/client pki))
   (define (psk-client-credentials)
@@ -94,10 +95,7 @@
 
   (test-group "our client with a client certificate, gnutls-serv requiring one"
     (call-with-external-server
-     (gnutls-serv "--x509certfile" (file 'server-cert)
-                  "--x509keyfile" (file 'server-key)
-                  "--x509cafile" (file 'ca-cert)
-                  "--require-client-cert" "--verify-client-cert")
+     gnutls-serv-requiring-certificates
      (lambda (socket)
        (let ((session (client-session
                        socket "NORMAL"
@@ -114,10 +112,7 @@
      (catch 'gnutls-error
        (lambda ()
          (call-with-external-server
-          (gnutls-serv "--x509certfile" (file 'server-cert)
-                       "--x509keyfile" (file 'server-key)
-                       "--x509cafile" (file 'ca-cert)
-                       "--require-client-cert" "--verify-client-cert")
+          gnutls-serv-requiring-certificates
           (lambda (socket)
             (let ((session (client-session socket "NORMAL"
                                            (x509-client-credentials))))
@@ -153,13 +148,7 @@
              (call-with-external-client
               (gnutls-cli "--x509cafile" (file 'ca-cert) "--priority" priorities)
               "ping\n"
-              (lambda (socket)
-                (let ((session (server-session
-                                socket "NORMAL"
-                                (make-certificate-credentials/server pki))))
-                  (handshake session)
-                  (list (session-protocol session)
-                        (answer-one-line session))))))
+              (one-line-server "NORMAL" (make-certificate-credentials/server pki))))
          (lambda (result status output)
            (test-equal (list protocol "ping") result)
            (test-eqv 0 status)

@@ -12,10 +12,6 @@
              (gnutls))
 
 (define psk-key (u8-list->bytevector (iota 32 11 3)))
-(define (bytevector->hex bv)
-  (string-concatenate
-   (map (lambda (byte) (string-pad (number->string byte 16) 2 #\0))
-        (bytevector->u8-list bv))))
 
 (define psk-client-priorities "NORMAL:+ECDHE-PSK:+PSK")
 (define psk-server-priorities
@@ -96,13 +92,7 @@
                 (s-client "-CAfile" (file 'ca-cert) "-verify_return_error"
                           "-verify_hostname" "localhost" option)
                 "ping\n"
-                (lambda (socket)
-                  (let ((session (server-session
-                                  socket "NORMAL"
-                                  (make-certificate-credentials/server pki))))
-                    (handshake session)
-                    (list (session-protocol session)
-                          (answer-one-line session))))))
+                (one-line-server "NORMAL" (make-certificate-credentials/server pki))))
            (lambda (result status output)
              (test-equal (list protocol "ping") result)
              (test-eqv 0 status)
@@ -115,15 +105,10 @@
                 (s-client "-psk" (bytevector->hex psk-key) "-psk_identity" "alice"
                           option)
                 "psk ping\n"
-                (lambda (socket)
-                  (let ((credentials (make-psk-server-credentials)))
-                    (set-psk-server-credentials-file! credentials psk-file)
-                    (let ((session (server-session socket psk-server-priorities
-                                                   credentials)))
-                      (handshake session)
-                      (list (session-protocol session)
-                            (server-session-psk-username session)
-                            (answer-one-line session)))))))
+                (let ((credentials (make-psk-server-credentials)))
+                  (set-psk-server-credentials-file! credentials psk-file)
+                  (one-line-server psk-server-priorities credentials
+                                   #:psk-username? #t))))
            (lambda (result status output)
              (test-equal (list protocol "alice" "psk ping") result)
              (test-eqv 0 status)

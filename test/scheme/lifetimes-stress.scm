@@ -118,16 +118,6 @@ first."
     (gc)
     (usleep 20000)))
 
-(define (vm-rss-kb)
-  (call-with-input-file "/proc/self/status"
-    (lambda (port)
-      (let loop ()
-        (let ((line (read-line port)))
-          (cond ((eof-object? line) 0)
-                ((string-prefix? "VmRSS:" line)
-                 (string->number (car (string-tokenize (substring line 6)))))
-                (else (loop))))))))
-
 (define (open-fd-count)
   "Open sockets: Guile's own pipes come and go with its helper threads."
   (let ((dir (opendir "/proc/self/fd")))
@@ -213,12 +203,12 @@ conservative collector may retain."
 
 (make-sessions! first-round)
 (settle!)
-(define rss-after-first (vm-rss-kb))
+(define rss-after-first (resident-kib))
 (define fds-after-first (open-fd-count))
 
 (make-sessions! (- session-count first-round))
 (settle!)
-(define rss-after-all (vm-rss-kb))
+(define rss-after-all (resident-kib))
 
 (format #t "VmRSS after ~a sessions: ~a kB; after ~a: ~a kB~%"
         first-round rss-after-first session-count rss-after-all)

@@ -367,9 +367,12 @@ after it with the outcome."
     (dup2 (fileno null) fd)
     (close-port null)))
 
-(define (run-in-child name proc)
-  "Run the matrix of PROC in a child; return (STATUS . RECORDS) where
-RECORDS are the child's reports, in order."
+(define (run-reporting-child body)
+  "Fork a child that calls BODY with REPORT, a procedure that sends one
+record (a list) to this process; return (STATUS . RECORDS), the child's
+exit status and its records, in order.  The child's standard input and
+output are /dev/null and an alarm ends it after `child-timeout' seconds;
+if BODY raises, the child reports (child-error KEY ARGS) and exits 2."
   (match (pipe)
     ((from-child . to-parent)
      ;; Unflushed output would be written again by the child.
@@ -386,23 +389,18 @@ RECORDS are the child's reports, in order."
              ;; SIGPIPE in any Guile program; servers ignore it, and so do
              ;; we, so that the port raises EPIPE instead.
              (sigaction SIGPIPE SIG_IGN)
-             (catch #t
-               (lambda ()
-                 (run-procedure-matrix
-                  proc (procedure-minimum-arity proc) (argument-pool)
-                  (lambda (event labels outcome)
-                    (write (list event labels outcome) to-parent)
-                    (newline to-parent)
-                    (force-output to-parent)))
-                 (primitive-exit 0))
-               (lambda (key . args)
-                 (write (list 'child-error key
-                              (with-output-to-string
-                                (lambda () (write args))))
-                        to-parent)
-                 (newline to-parent)
-                 (force-output to-parent)
-                 (primitive-exit 2))))
+             (let ((report (lambda (record)
+                             (write record to-parent)
+                             (newline to-parent)
+                             (force-output to-parent))))
+               (catch #t
+                 (lambda ()
+                   (body report)
+                   (primitive-exit 0))
+                 (lambda (key . args)
+                   (report (list 'child-error key
+                                 (with-output-to-string (lambda () (write args)))))
+                   (primitive-exit 2)))))
            (begin
              (close-port to-parent)
              (let loop ((records '()))
@@ -412,6 +410,16 @@ RECORDS are the child's reports, in order."
                        (close-port from-child)
                        (cons (cdr (waitpid pid)) (reverse records)))
                      (loop (cons record records)))))))))))
+
+(define (run-in-child name proc)
+  "Run the matrix of PROC in a child; return (STATUS . RECORDS) where
+RECORDS are the child's reports, in order."
+  (run-reporting-child
+   (lambda (report)
+     (run-procedure-matrix
+      proc (procedure-minimum-arity proc) (argument-pool)
+      (lambda (event labels outcome)
+        (report (list event labels outcome)))))))
 
 
 ;;;
@@ -427,6 +435,26 @@ RECORDS are the child's reports, in order."
   '(handshake rehandshake reauthenticate bye record-send alert-send
     %record-port-write %record-port-close %port-write %port-close))
 
+(define (child-status status)
+  "How a child that did not exit 0 ended, for a problem report."
+  (cond ((status:term-sig status)
+         => (lambda (signal)
+              (if (= signal SIGALRM)
+                  "hung (alarm)"
+                  (format #f "killed by signal ~a" signal))))
+        (else (format #f "exited ~a" (status:exit-val status)))))
+
+(define (child-errors records)
+  "The details of the child-error RECORDS a child reported."
+  (filter-map (match-lambda
+                (('child-error . details) details)
+                (_ #f))
+              records))
+
+(define (count! table key)
+  "Add one to KEY's count in TABLE."
+  (hash-set! table key (+ 1 (hash-ref table key 0))))
+
 (define (check-procedure name proc)
   (match (run-in-child name proc)
     ((status . records)
@@ -437,28 +465,20 @@ RECORDS are the child's reports, in order."
        (define (problem! . message)
          (set! problems (cons (apply format #f message) problems)))
        (unless (eqv? 0 (status:exit-val status))
-         (problem! "~a: child ~a during call ~s" name
-                   (cond ((status:term-sig status)
-                          => (lambda (signal)
-                               (if (= signal SIGALRM)
-                                   "hung (alarm)"
-                                   (format #f "killed by signal ~a" signal))))
-                         (else (format #f "exited ~a" (status:exit-val status))))
+         (problem! "~a: child ~a during call ~s" name (child-status status)
                    (match last-start ((_ labels _) labels) (_ #f)))
-         (for-each (match-lambda
-                     (('child-error . details) (problem! "~a: ~s" name details))
-                     (_ #f))
-                   records))
+         (for-each (lambda (details) (problem! "~a: ~s" name details))
+                   (child-errors records)))
        (for-each
         (match-lambda
           (('done labels ('raise key position internal?))
-           (hash-set! key-counts key (+ 1 (hash-ref key-counts key 0)))
+           (count! key-counts key)
            (unless (memq key allowed-error-keys)
              (problem! "~a ~s: unexpected key ~s" name labels key))
            (when internal?
              (problem! "~a ~s: internal error" name labels)))
           (('done labels ('return))
-           (hash-set! key-counts 'returned (+ 1 (hash-ref key-counts 'returned 0)))
+           (count! key-counts 'returned)
            (when (and (memq 'opaque labels) (not (predicate-name? name)))
              (problem! "~a ~s: accepted an object of unknown type" name labels))
            (when (and (memq name data-moving-procedures)
@@ -703,52 +723,20 @@ cannot block (non-blocking, or a handshake timeout)."
 (define (run-state-in-child state end priorities)
   "Call every procedure of `session-calls' on a fresh session in STATE,
 in a child; return (STATUS . RECORDS) as `run-in-child' does."
-  (match (pipe)
-    ((from-child . to-parent)
-     (flush-all-ports)
-     (let ((pid (primitive-fork)))
-       (if (zero? pid)
-           (begin
-             (close-port from-child)
-             (open-null-on 0)
-             (open-null-on 1)
-             (alarm child-timeout)
-             (sigaction SIGPIPE SIG_IGN)
-             (catch #t
-               (lambda ()
-                 (for-each
-                  (match-lambda
-                    ((name . call)
-                     ;; A hung call ends the child soon, naming itself.
-                     (alarm state-call-timeout)
-                     (write (list 'start name #f) to-parent)
-                     (newline to-parent)
-                     (force-output to-parent)
-                     (call-with-values (lambda () (build-state state end priorities))
-                       (lambda (session release)
-                         (let ((outcome (call-outcome call (list session))))
-                           (release)
-                           (write (list 'done name outcome) to-parent)
-                           (newline to-parent)
-                           (force-output to-parent))))))
-                  session-calls)
-                 (primitive-exit 0))
-               (lambda (key . args)
-                 (write (list 'child-error key
-                              (with-output-to-string (lambda () (write args))))
-                        to-parent)
-                 (newline to-parent)
-                 (force-output to-parent)
-                 (primitive-exit 2))))
-           (begin
-             (close-port to-parent)
-             (let loop ((records '()))
-               (let ((record (read from-child)))
-                 (if (eof-object? record)
-                     (begin
-                       (close-port from-child)
-                       (cons (cdr (waitpid pid)) (reverse records)))
-                     (loop (cons record records)))))))))))
+  (run-reporting-child
+   (lambda (report)
+     (for-each
+      (match-lambda
+        ((name . call)
+         ;; A hung call ends the child soon, naming itself.
+         (alarm state-call-timeout)
+         (report (list 'start name #f))
+         (call-with-values (lambda () (build-state state end priorities))
+           (lambda (session release)
+             (let ((outcome (call-outcome call (list session))))
+               (release)
+               (report (list 'done name outcome)))))))
+      session-calls))))
 
 (define (state-problems state end priorities)
   "The problems found calling every session procedure in STATE, as
@@ -763,29 +751,22 @@ strings naming the procedure and the state: the empty list if none."
          (set! problems (cons (apply format #f message) problems)))
        (unless (eqv? 0 (status:exit-val status))
          (let ((last (find (match-lambda (('start . _) #t) (_ #f)) (reverse records))))
-           (problem! "~a: ~a (~a)"
+           (problem! "~a: child ~a (~a)"
                      (match last (('start name _) name) (_ "setting up"))
-                     (cond ((status:term-sig status)
-                            => (lambda (signal)
-                                 (if (= signal SIGALRM)
-                                     "hung (alarm)"
-                                     (format #f "killed by signal ~a" signal))))
-                           (else (format #f "child exited ~a" (status:exit-val status))))
+                     (child-status status)
                      label))
-         (for-each (match-lambda
-                     (('child-error . details) (problem! "~s (~a)" details label))
-                     (_ #f))
-                   records))
+         (for-each (lambda (details) (problem! "~s (~a)" details label))
+                   (child-errors records)))
        (for-each
         (match-lambda
           (('done name ('raise key position internal?))
-           (hash-set! key-counts key (+ 1 (hash-ref key-counts key 0)))
+           (count! key-counts key)
            (unless (memq key allowed-error-keys)
              (problem! "~a: unexpected key ~s (~a)" name key label))
            (when internal?
              (problem! "~a: internal error (~a)" name label)))
           (('done name ('return))
-           (hash-set! key-counts 'returned (+ 1 (hash-ref key-counts 'returned 0)))
+           (count! key-counts 'returned)
            (when (or (and (memq name post-handshake-calls)
                           (not (memq state '(established after-bye)))
                           ;; An alert may tell the peer a handshake is abandoned.

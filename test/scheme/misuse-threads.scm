@@ -118,29 +118,7 @@ established session; return the unexpected outcomes, as
                        outcomes)))))))
 
 (define (in-child thunk)
-  "Call THUNK in a forked child killed after `child-timeout' seconds;
-return (exited STATUS VALUE) or (killed SIGNAL)."
-  (flush-all-ports)
-  (match (pipe)
-    ((from-child . to-parent)
-     (let ((pid (primitive-fork)))
-       (if (zero? pid)
-           (begin
-             (alarm child-timeout)
-             (close-port from-child)
-             (write (thunk) to-parent)
-             (force-output to-parent)
-             (primitive-exit 0))
-           (begin
-             (close-port to-parent)
-             (when (null? (car (select (list from-child) '() '() (+ child-timeout 5))))
-               (kill pid SIGKILL))
-             (let* ((value (read from-child))
-                    (status (cdr (waitpid pid))))
-               (close-port from-child)
-               (if (status:term-sig status)
-                   (list 'killed (status:term-sig status))
-                   (list 'exited (status:exit-val status) value)))))))))
+  (call-in-child thunk #:timeout child-timeout))
 
 (define pairs
   ;; Every ordered pair: each procedure meets each other in both orders of

@@ -82,22 +82,28 @@ error/again.  Return the list of directions seen."
    (lambda (client server)
      (%handshake client))))
 
-(test-assert "handshakes complete in one thread by retrying after error/again"
+(test-match "handshakes complete in one thread by retrying after error/again"
   (call-with-nonblocking-pair
    (lambda (client server)
-     (let ((directions (handshake-by-hand client server)))
-       (and (pair? directions)
-            (every (lambda (d) (memq d '(read write))) directions)
-            (eq? (session-protocol client) (session-protocol server)))))))
+     (list (handshake-by-hand client server)
+           (session-protocol client) (session-protocol server))))
+  (((? pair? directions) client-protocol server-protocol)
+   (and (every (lambda (d) (memq d '(read write))) directions)
+        (eq? client-protocol server-protocol))))
 
-(test-assert "old-style retry loops keep working with connection-flag/nonblock sessions"
-  (call-with-nonblocking-pair
-   (lambda (client server)
-     (let ((directions (handshake-by-hand client server)))
-       (and (pair? directions)
-            (begin
-              (record-send client (string->utf8 "ping"))
-              (= 4 (record-receive! server (make-bytevector 10)))))))
+(define (handshake-then-ping client server)
+  "Handshake by hand, then send \"ping\": return (#t BYTES-RECEIVED), or
+(DIRECTIONS) if the handshake returned no list of directions."
+  (let ((directions (handshake-by-hand client server)))
+    (if (pair? directions)
+        (begin
+          (record-send client (string->utf8 "ping"))
+          (list #t (record-receive! server (make-bytevector 10))))
+        (list directions))))
+
+(test-equal "old-style retry loops keep working with connection-flag/nonblock sessions"
+  '(#t 4)
+  (call-with-nonblocking-pair handshake-then-ping
    #:make-session (lambda (end socket)
                     (make-anonymous-session end #:fd socket
                                             #:flags (list connection-flag/nonblock)))))
@@ -116,21 +122,23 @@ error/again.  Return the list of directions seen."
                       (if (or (symbol? d) (> i 1000)) d (loop (1+ i)))))))
        (list nothing-yet full)))))
 
-(test-assert "the record port's read and write wait fds are the transport's descriptor"
+(define (record-port-wait-fds make-session)
+  "The descriptor of one end of a socketpair, then the read and write wait
+fds of the record port of the session MAKE-SESSION returns for that end."
   (call-with-socketpair
    (lambda (a b)
-     (let ((port (session-record-port
-                  (make-anonymous-session connection-end/client #:fd a))))
-       (and (= (fileno a) (port-read-wait-fd port))
-            (= (fileno a) (port-write-wait-fd port)))))))
+     (let ((port (session-record-port (make-session a))))
+       (list (fileno a) (port-read-wait-fd port) (port-write-wait-fd port))))))
 
-(test-assert "the same for a socket port transport"
-  (call-with-socketpair
-   (lambda (a b)
-     (let ((port (session-record-port
-                  (make-anonymous-session connection-end/client #:port a))))
-       (and (= (fileno a) (port-read-wait-fd port))
-            (= (fileno a) (port-write-wait-fd port)))))))
+(test-match "the record port's read and write wait fds are the transport's descriptor"
+  (record-port-wait-fds
+   (lambda (a) (make-anonymous-session connection-end/client #:fd a)))
+  ((fd read write) (= fd read write)))
+
+(test-match "the same for a socket port transport"
+  (record-port-wait-fds
+   (lambda (a) (make-anonymous-session connection-end/client #:port a)))
+  ((fd read write) (= fd read write)))
 
 (test-error "record-get-direction checks its argument"
   'wrong-type-arg
@@ -172,12 +180,9 @@ number of waits."
            #:deadline 30)))
     (cons answer waits)))
 
-(test-assert "handshake, display-then-read and bye suspend instead of failing (fd transport)"
-  (call-with-nonblocking-pair
-   (lambda (client server)
-     (let ((result (echo-once client server)))
-       (and (equal? (car result) "HELLO")
-            (> (cdr result) 0))))))
+(test-match "handshake, display-then-read and bye suspend instead of failing (fd transport)"
+  (call-with-nonblocking-pair echo-once)
+  (("HELLO" . waits) (> waits 0)))
 
 (test-equal "rehandshake and the renegotiation it asks for suspend too"
   '(rehandshake "after")
@@ -207,24 +212,14 @@ number of waits."
         #:deadline 30)
        (list seen line)))))
 
-(test-assert "the same over non-blocking socket ports as transports"
-  (call-with-nonblocking-pair
-   (lambda (client server)
-     (let ((result (echo-once client server)))
-       (and (equal? (car result) "HELLO")
-            (> (cdr result) 0))))
-   #:make-session make-session-over-port))
+(test-match "the same over non-blocking socket ports as transports"
+  (call-with-nonblocking-pair echo-once #:make-session make-session-over-port)
+  (("HELLO" . waits) (> waits 0)))
 
-(test-assert "a port transport over a non-blocking socket raises error/again without suspendable ports"
-  (call-with-nonblocking-pair
-   (lambda (client server)
-     (let ((directions (handshake-by-hand client server)))
-       (and (pair? directions)
-            (begin
-              (record-send client (string->utf8 "ping"))
-              (let ((buffer (make-bytevector 10)))
-                (= 4 (record-receive! server buffer)))))))
-   #:make-session make-session-over-port))
+(test-equal "a port transport over a non-blocking socket raises error/again without suspendable ports"
+  '(#t 4)
+  (call-with-nonblocking-pair handshake-then-ping
+                              #:make-session make-session-over-port))
 
 (define transfer-size
   ;; Bytes each side sends in the threaded transfers (a quarter of it in
@@ -338,7 +333,7 @@ record port, which waits for it in C."
 ;; With suspendable ports installed but no scheduler, the default waiters
 ;; poll: a handshake and a line waits a few times, once per flight, where a
 ;; busy loop would wait thousands of times.
-(test-assert "with suspendable ports and the default waiters, handshake and reads wait by polling"
+(test-match "with suspendable ports and the default waiters, handshake and reads wait by polling"
   (call-with-values
       (lambda ()
         (call-with-forked-peer
@@ -362,10 +357,8 @@ record port, which waits for it in C."
                      (display "thanks\n" port)
                      (list line (eof-object? (read-line port)) waits))))
                uninstall-suspendable-ports!)))))
-    (lambda (result status)
-      (and (equal? (list-head result 2) '("from the peer" #t))
-           (<= 1 (caddr result) 20)
-           (zero? status)))))
+    list)
+  ((("from the peer" #t waits) 0) (<= 1 waits 20)))
 
 ;;;
 ;;; Two threads on one session.

@@ -10,18 +10,6 @@
              (ice-9 match)
              (srfi srfi-9))
 
-(define (echo-server socket)
-  "Serve one anonymous session over SOCKET through a port transport:
-echo each line back, then say bye."
-  (let* ((session (make-anonymous-session connection-end/server #:port socket))
-         (port (session-record-port session)))
-    (handshake session)
-    (let loop ()
-      (let ((line (read-line port)))
-        (unless (eof-object? line)
-          (write-line line port)
-          (loop))))
-    (bye session close-request/rdwr)))
 
 (define (talk session)
   (let ((port (session-record-port session)))
@@ -35,23 +23,13 @@ echo each line back, then say bye."
 
 (test-equal "a session over socket ports on both sides"
   '("over a port" 0)
-  (call-with-values
-      (lambda ()
-        (call-with-forked-peer
-         echo-server
-         (lambda (socket)
-           (talk (make-anonymous-session connection-end/client #:port socket)))))
-    list))
+  (anonymous-exchange serve-lines talk
+                      #:server-transport 'port #:client-transport 'port))
 
 (test-equal "a session over a custom port"
   '("over a port" 0)
-  (call-with-values
-      (lambda ()
-        (call-with-forked-peer
-         echo-server
-         (lambda (socket)
-           (talk (make-anonymous-session connection-end/client #:port (wrapping-port socket))))))
-    list))
+  (anonymous-exchange serve-lines talk
+                      #:server-transport 'port #:client-transport wrapping-port))
 
 (test-equal "a throw in the transport reaches the caller of handshake unchanged"
   '(transport-broke (read))
@@ -84,13 +62,8 @@ echo each line back, then say bye."
 
 (test-equal "after a transport exception the process goes on with other sessions"
   '("over a port" 0)
-  (call-with-values
-      (lambda ()
-        (call-with-forked-peer
-         echo-server
-         (lambda (socket)
-           (talk (make-anonymous-session connection-end/client #:port socket)))))
-    list))
+  (anonymous-exchange serve-lines talk
+                      #:server-transport 'port #:client-transport 'port))
 
 (define (receive-through-broken-port receive)
   "Handshake over a port that starts throwing afterwards; return what

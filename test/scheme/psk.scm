@@ -49,12 +49,11 @@ it afterwards."
   "Return a peer procedure: a PSK server on its socket that answers the
 client's first line with the PSK user name, the protocol and that line."
   (lambda (socket)
-    (let ((session (make-session connection-end/server))
-          (credentials (make-psk-server-credentials)))
-      (set-psk-server-credentials-file! credentials key-file)
-      (set-session-priorities! session priorities)
-      (set-session-credentials! session credentials)
-      (set-session-transport-fd! session (fileno socket))
+    (let* ((credentials (make-psk-server-credentials))
+           (session (begin
+                      (set-psk-server-credentials-file! credentials key-file)
+                      (session-over-fd connection-end/server socket priorities
+                                       credentials))))
       (handshake session)
       (let* ((port (session-record-port session))
              (line (read-line port)))
@@ -66,13 +65,9 @@ client's first line with the PSK user name, the protocol and that line."
 (define (make-psk-client-session socket user key format priorities)
   "Return a client session over SOCKET with PSK credentials for USER and
 KEY, which nothing but the session refers to."
-  (let ((session (make-session connection-end/client))
-        (credentials (make-psk-client-credentials)))
+  (let ((credentials (make-psk-client-credentials)))
     (set-psk-client-credentials! credentials user key format)
-    (set-session-priorities! session priorities)
-    (set-session-credentials! session credentials)
-    (set-session-transport-fd! session (fileno socket))
-    session))
+    (session-over-fd connection-end/client socket priorities credentials)))
 
 (define* (psk-exchange key-file #:key (user "alice") (key alice-key)
                        (format psk-key-format/raw)
@@ -80,38 +75,15 @@ KEY, which nothing but the session refers to."
   "Run a PSK client as USER with KEY against a forked PSK server reading
 KEY-FILE.  Return the server's answer line, the client session's key
 exchange, and the server's exit status, as three values."
-  ;; Output still buffered at fork time would be written twice.
-  (flush-all-ports)
-  (call-with-values
-      (lambda ()
-        (call-with-forked-peer
-         (psk-server key-file priorities)
-         (lambda (socket)
-           (let ((session (make-psk-client-session socket user key format
-                                                   priorities)))
-             ;; Only the session refers to the credentials now.
-             (gc)
-             (handshake session)
-             (let ((port (session-record-port session)))
-               (display "hello over psk\n" port)
-               (force-output port)
-               (let ((answer (read-line port)))
-                 (bye session close-request/rdwr)
-                 (cons answer (session-kx session))))))))
-    (lambda (result status)
-      (values (car result) (cdr result) status))))
-
-(define (gnutls-error-of thunk)
-  "Call THUNK; return the gnutls-error enumerate it raised with its extra
-arguments as (ERROR . EXTRA), or #f if it returned."
-  (catch 'gnutls-error
-    (lambda () (thunk) #f)
-    (lambda (key error who . extra) (cons error extra))))
-
-(define (wrong-type? thunk)
-  (catch 'wrong-type-arg
-    (lambda () (thunk) #f)
-    (const #t)))
+  (greeting-exchange
+   (psk-server key-file priorities)
+   (lambda (socket)
+     (let ((session (make-psk-client-session socket user key format
+                                             priorities)))
+       ;; Only the session refers to the credentials now.
+       (gc)
+       session))
+   "hello over psk"))
 
 (test-begin "psk")
 

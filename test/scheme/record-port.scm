@@ -12,96 +12,71 @@
 (define (error-key thunk)
   (catch #t (lambda () (thunk) #f) (lambda (key . args) key)))
 
-(define (gnutls-error-of thunk)
+(define (error-enumerate-of thunk)
+  "The error enumerate of the gnutls-error THUNK raises, or #f."
   (catch 'gnutls-error (lambda () (thunk) #f) (lambda (key err . args) err)))
 
 (test-begin "record-port")
 
 (test-equal "the manual's example: display then read, no force-output"
   '((peer said Hello) 0)
-  (call-with-values
-      (lambda ()
-        (call-with-forked-peer
-         (lambda (socket)
-           (let* ((session (make-anonymous-session connection-end/server #:fd (fileno socket)))
-                  (i/o (session-record-port session)))
-             (handshake session)
-             (let ((what (read i/o)))
-               (write `(peer said ,what) i/o)
-               (bye session close-request/rdwr))))
-         (lambda (socket)
-           (let* ((session (make-anonymous-session connection-end/client #:fd (fileno socket)))
-                  (i/o (session-record-port session)))
-             (handshake session)
-             (display "Hello peer!" i/o)
-             (let ((reply (read i/o)))
-               (bye session close-request/rdwr)
-               reply)))))
-    list))
+  (anonymous-exchange
+   (lambda (session)
+     (let ((i/o (session-record-port session)))
+       (handshake session)
+       (let ((what (read i/o)))
+         (write `(peer said ,what) i/o)
+         (bye session close-request/rdwr))))
+   (lambda (session)
+     (let ((i/o (session-record-port session)))
+       (handshake session)
+       (display "Hello peer!" i/o)
+       (let ((reply (read i/o)))
+         (bye session close-request/rdwr)
+         reply)))))
 
 (test-equal "a line protocol: request, reply, request, ..."
   '(100 0)
-  (call-with-values
-      (lambda ()
-        (call-with-forked-peer
-         (lambda (socket)
-           (let* ((session (make-anonymous-session connection-end/server #:fd (fileno socket)))
-                  (port (session-record-port session)))
-             (handshake session)
-             (let loop ()
-               (let ((line (read-line port)))
-                 (unless (eof-object? line)
-                   (format port "~a~%" (string-length line))
-                   (loop))))
-             (bye session close-request/rdwr)))
-         (lambda (socket)
-           (let* ((session (make-anonymous-session connection-end/client #:fd (fileno socket)))
-                  (port (session-record-port session)))
-             (handshake session)
-             (let loop ((i 0) (ok 0))
-               (if (= i 100)
-                   (begin (bye session close-request/rdwr) ok)
-                   (begin
-                     (format port "~a~%" (make-string i #\x))
-                     (loop (+ i 1)
-                           (if (equal? (read-line port) (number->string i)) (+ ok 1) ok)))))))))
-    list))
+  (anonymous-exchange
+   (lambda (session)
+     (serve-lines session #:reply string-length))
+   (lambda (session)
+     (let ((port (session-record-port session)))
+       (handshake session)
+       (let loop ((i 0) (ok 0))
+         (if (= i 100)
+             (begin (bye session close-request/rdwr) ok)
+             (begin
+               (format port "~a~%" (make-string i #\x))
+               (loop (+ i 1)
+                     (if (equal? (read-line port) (number->string i)) (+ ok 1) ok)))))))))
 
 (test-equal "a peer closing without close_notify reads as EOF"
   '(("partial data" #t) 0)
-  (call-with-values
-      (lambda ()
-        (call-with-forked-peer
-         (lambda (socket)
-           (let* ((session (make-anonymous-session connection-end/server #:fd (fileno socket)))
-                  (port (session-record-port session)))
-             (handshake session)
-             (display "partial data" port)
-             (force-output port)
-             ;; Gone, without bye.
-             (primitive-exit 0)))
-         (lambda (socket)
-           (let* ((session (make-anonymous-session connection-end/client #:fd (fileno socket)))
-                  (port (session-record-port session)))
-             (handshake session)
-             (let* ((text (get-string-all port))
-                    (eof (eof-object? (read-char port))))
-               (list text eof))))))
-    list))
+  (anonymous-exchange
+   (lambda (session)
+     (let ((port (session-record-port session)))
+       (handshake session)
+       (display "partial data" port)
+       (force-output port)
+       ;; Gone, without bye.
+       (primitive-exit 0)))
+   (lambda (session)
+     (let ((port (session-record-port session)))
+       (handshake session)
+       (let* ((text (get-string-all port))
+              (eof (eof-object? (read-char port))))
+         (list text eof))))))
 
 (test-equal "record-receive! returns 0 at a premature end"
   '(0 0)
-  (call-with-values
-      (lambda ()
-        (call-with-forked-peer
-         (lambda (socket)
-           (handshake (make-anonymous-session connection-end/server #:fd (fileno socket)))
-           (primitive-exit 0))
-         (lambda (socket)
-           (let ((session (make-anonymous-session connection-end/client #:fd (fileno socket))))
-             (handshake session)
-             (record-receive! session (make-bytevector 64))))))
-    list))
+  (anonymous-exchange
+   (lambda (session)
+     (handshake session)
+     (primitive-exit 0))
+   (lambda (session)
+     (handshake session)
+     (record-receive! session (make-bytevector 64)))))
 
 (test-group "identity and close procedures"
   (let* ((session (make-session connection-end/client))
@@ -142,22 +117,17 @@
 
 (test-equal "bye twice, sending after bye, writing after bye: Scheme errors"
   (list (list error/invalid-request error/invalid-session 'gnutls-error) 0)
-  (call-with-values
-      (lambda ()
-        (call-with-forked-peer
-         (lambda (socket)
-           (let ((session (make-anonymous-session connection-end/server #:fd (fileno socket))))
-             (handshake session)
-             (record-receive! session (make-bytevector 10))))
-         (lambda (socket)
-           (let* ((session (make-anonymous-session connection-end/client #:fd (fileno socket)))
-                  (port (session-record-port session)))
-             (handshake session)
-             (bye session close-request/wr)
-             (list (gnutls-error-of (lambda () (bye session close-request/wr)))
-                   (gnutls-error-of (lambda () (record-send session #vu8(1 2 3))))
-                   (error-key (lambda () (display "late" port) (force-output port))))))))
-    list))
+  (anonymous-exchange
+   (lambda (session)
+     (handshake session)
+     (record-receive! session (make-bytevector 10)))
+   (lambda (session)
+     (let ((port (session-record-port session)))
+       (handshake session)
+       (bye session close-request/wr)
+       (list (error-enumerate-of (lambda () (bye session close-request/wr)))
+             (error-enumerate-of (lambda () (record-send session #vu8(1 2 3))))
+             (error-key (lambda () (display "late" port) (force-output port))))))))
 
 (test-end "record-port")
 (test-exit)

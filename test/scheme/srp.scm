@@ -31,12 +31,11 @@ its configuration file; delete them afterwards."
   "Return a peer procedure: an SRP server on its socket that answers the
 client's first line with the SRP user name and that line."
   (lambda (socket)
-    (let ((session (make-session connection-end/server))
-          (credentials (make-srp-server-credentials)))
-      (set-srp-server-credentials-files! credentials passwords conf)
-      (set-session-priorities! session srp-priorities)
-      (set-session-credentials! session credentials)
-      (set-session-transport-fd! session (fileno socket))
+    (let* ((credentials (make-srp-server-credentials))
+           (session (begin
+                      (set-srp-server-credentials-files! credentials passwords conf)
+                      (session-over-fd connection-end/server socket srp-priorities
+                                       credentials))))
       (handshake session)
       (let* ((port (session-record-port session))
              (line (read-line port)))
@@ -48,40 +47,14 @@ client's first line with the SRP user name and that line."
   "Log in as USER with PASSWORD to a forked SRP server using the files
 PASSWORDS and CONF.  Return the server's answer line, the key exchange,
 and the server's exit status, as three values."
-  ;; Output still buffered at fork time would be written twice.
-  (flush-all-ports)
-  (call-with-values
-      (lambda ()
-        (call-with-forked-peer
-         (srp-server passwords conf)
-         (lambda (socket)
-           (let ((session (make-session connection-end/client))
-                 (credentials (make-srp-client-credentials)))
-             (set-srp-client-credentials! credentials user password)
-             (set-session-priorities! session srp-priorities)
-             (set-session-credentials! session credentials)
-             (set-session-transport-fd! session (fileno socket))
-             (handshake session)
-             (let ((port (session-record-port session)))
-               (display "hello over srp\n" port)
-               (force-output port)
-               (let ((answer (read-line port)))
-                 (bye session close-request/rdwr)
-                 (cons answer (session-kx session))))))))
-    (lambda (result status)
-      (values (car result) (cdr result) status))))
-
-(define (gnutls-error-of thunk)
-  "Call THUNK; return (ERROR . EXTRA) for the gnutls-error it raised, or
-#f if it returned."
-  (catch 'gnutls-error
-    (lambda () (thunk) #f)
-    (lambda (key error who . extra) (cons error extra))))
-
-(define (wrong-type? thunk)
-  (catch 'wrong-type-arg
-    (lambda () (thunk) #f)
-    (const #t)))
+  (greeting-exchange
+   (srp-server passwords conf)
+   (lambda (socket)
+     (let ((credentials (make-srp-client-credentials)))
+       (set-srp-client-credentials! credentials user password)
+       (session-over-fd connection-end/client socket srp-priorities
+                        credentials)))
+   "hello over srp"))
 
 (test-begin "srp")
 

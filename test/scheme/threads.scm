@@ -20,35 +20,7 @@
   20)
 
 (define (in-child thunk)
-  "Call THUNK in a forked child killed after `child-timeout' seconds.
-Return (exited STATUS VALUE), VALUE being what THUNK returned (written
-back through a pipe), or (killed SIGNAL) if the child died of a signal:
-SIGALRM when it hung."
-  (flush-all-ports)
-  (match (pipe)
-    ((from-child . to-parent)
-     (let ((pid (primitive-fork)))
-       (if (zero? pid)
-           (begin
-             (alarm child-timeout)
-             (close-port from-child)
-             (let ((value (catch #t thunk
-                            (lambda (key . args) (list 'uncaught key args)))))
-               (write value to-parent)
-               (force-output to-parent)
-               (primitive-exit 0)))
-           (begin
-             (close-port to-parent)
-             ;; The child's alarm ends a hang; this ends a child stuck
-             ;; before it could set it.
-             (when (null? (car (select (list from-child) '() '() (+ child-timeout 5))))
-               (kill pid SIGKILL))
-             (let* ((value (read from-child))
-                    (status (cdr (waitpid pid))))
-               (close-port from-child)
-               (if (status:term-sig status)
-                   (list 'killed (status:term-sig status))
-                   (list 'exited (status:exit-val status) value)))))))))
+  (call-in-child thunk #:timeout child-timeout))
 
 (define (outcome thunk)
   "Call THUNK: 'value if it returns, the error enumerate's name for a

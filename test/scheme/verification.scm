@@ -147,12 +147,10 @@ arguments of the failed handshake, and the server's exit status."
         ((name certificate key priorities expected)
          (let-values (((result exit) (verifying-handshake certificate key "localhost"
                                                           #:priorities priorities)))
-           (test-assert name
-             (match result
-               ((error 'handshake (? list? statuses))
-                (and (eq? error error/certificate-verification-error)
-                     (statuses-include? expected statuses)))
-               (_ #f)))
+           (test-match name result
+             ((error 'handshake (? list? statuses))
+              (and (eq? error error/certificate-verification-error)
+                   (statuses-include? expected statuses))))
            (test-eqv (string-append name ": the server's handshake fails too")
              handshake-failure-status exit))))
       `(("wrong host" wronghost-cert wronghost-key ,tls13-priorities

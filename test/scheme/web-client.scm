@@ -118,6 +118,11 @@ raises (the reason), or #f if it returns."
         (lambda (port)
           (for-each
            (lambda (verify?)
+             (define (post-echo body)
+               (http-post (url port "/echo")
+                          #:body body
+                          #:headers '((content-type application/octet-stream))
+                          #:verify-certificate? verify?))
              (test-group (if verify? "verified" "not verified")
                (call-with-values
                    (lambda () (http-get (url port "/small")
@@ -134,19 +139,13 @@ raises (the reason), or #f if it returns."
                    (test-assert "big GET body, byte for byte"
                      (bytevector=? big-body body))))
                (call-with-values
-                   (lambda () (http-post (url port "/echo")
-                                         #:body big-body
-                                         #:headers '((content-type application/octet-stream))
-                                         #:verify-certificate? verify?))
+                   (lambda () (post-echo big-body))
                  (lambda (response body)
                    (test-eqv 200 (response-code response))
                    (test-assert "big POST body comes back byte for byte"
                      (bytevector=? big-body body))))
                (call-with-values
-                   (lambda () (http-post (url port "/echo")
-                                         #:body small-body
-                                         #:headers '((content-type application/octet-stream))
-                                         #:verify-certificate? verify?))
+                   (lambda () (post-echo small-body))
                  (lambda (response body)
                    (test-equal small-body body)))))
            '(#t #f))

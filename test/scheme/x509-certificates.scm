@@ -12,18 +12,6 @@
 (define (pem-certificate file)
   (import-x509-certificate (read-file-bytes file) x509-certificate-format/pem))
 
-(define (error-key-and-args thunk)
-  "Call THUNK and return the key and arguments of the exception it raises
-as a list, or #f if it returns."
-  (catch #t
-    (lambda () (thunk) #f)
-    (lambda (key . args) (cons key args))))
-
-(define (wrong-type? thunk)
-  (match (error-key-and-args thunk)
-    (('wrong-type-arg . _) #t)
-    (_ #f)))
-
 (test-begin "x509-certificates")
 
 (call-with-test-pki
@@ -47,7 +35,7 @@ as a list, or #f if it returns."
            (equal? (x509-certificate-fingerprint der digest/sha256)
                    (x509-certificate-fingerprint server digest/sha256)))))
      (test-equal "garbage is a gnutls-error" 'gnutls-error
-       (car (error-key-and-args
+       (car (error-of
              (lambda ()
                (import-x509-certificate (string->utf8 "not a certificate")
                                         x509-certificate-format/pem)))))
@@ -56,7 +44,7 @@ as a list, or #f if it returns."
                                                    x509-certificate-format/pem)))
      (test-assert "not a private key" (not (x509-private-key? server)))
      (test-equal "PKCS#8 import of a PKCS#1 key" 'gnutls-error
-       (car (error-key-and-args
+       (car (error-of
              (lambda ()
                (pkcs8-import-x509-private-key (read-file-bytes (pki-file pki 'server-key))
                                               x509-certificate-format/pem #f #f)))))
@@ -74,7 +62,7 @@ as a list, or #f if it returns."
         (pkcs8-import-x509-private-key (read-file-bytes (file "server-key.p8"))
                                        x509-certificate-format/pem "sésame")))
      (test-equal "encrypted PKCS#8 key, wrong password" 'gnutls-error
-       (car (error-key-and-args
+       (car (error-of
              (lambda ()
                (pkcs8-import-x509-private-key (read-file-bytes (file "server-key.p8"))
                                               x509-certificate-format/pem "wrong" #t))))))
@@ -212,7 +200,7 @@ as a list, or #f if it returns."
                                                      x509-certificate-format/pem)
          #t))
      (test-equal "key data that do not match" 'gnutls-error
-       (car (error-key-and-args
+       (car (error-of
              (lambda ()
                (set-certificate-credentials-x509-key-data!
                 (fresh) (read-file-bytes (pki-file pki 'server-cert))
@@ -231,11 +219,10 @@ as a list, or #f if it returns."
          (set-certificate-credentials-verify-flags! c certificate-verify/disable-time-checks
                                                     certificate-verify/allow-x509-v1-ca-crt)
          #t))
-     (test-assert "verify limits out of range"
-       (match (error-key-and-args
-               (lambda () (set-certificate-credentials-verify-limits! (fresh) -1 5)))
-         (('out-of-range . _) #t)
-         (_ #f)))
+     (test-match "verify limits out of range"
+       (error-of
+        (lambda () (set-certificate-credentials-verify-limits! (fresh) -1 5)))
+       (('out-of-range . _) #t))
      (run-certtool dir "--get-dh-params" "--outfile" (file "dh.pem"))
      (test-assert "DH parameters"
        (let ((c (fresh)))
@@ -256,15 +243,14 @@ as a list, or #f if it returns."
      (test-equal "CRL data returns the number of CRLs" 1
        (set-certificate-credentials-x509-crl-data! (fresh) (read-file-bytes (file "crl.pem"))
                                                    x509-certificate-format/pem))
-     (test-assert "system trust returns a count"
-       (match (catch 'gnutls-error
-                (lambda ()
-                  (set-certificate-credentials-x509-system-trust! (fresh)))
-                (lambda (key error . _)
-                  ;; No system trust store on this machine.
-                  (and (memq error (list error/file-error error/unimplemented-feature)) 0)))
-         ((? integer? n) (>= n 0))
-         (_ #f))))
+     (test-match "system trust returns a count"
+       (catch 'gnutls-error
+         (lambda ()
+           (set-certificate-credentials-x509-system-trust! (fresh)))
+         (lambda (key error . _)
+           ;; No system trust store on this machine.
+           (and (memq error (list error/file-error error/unimplemented-feature)) 0)))
+       ((? integer? n) (>= n 0))))
 
    (test-group "file names"
      ;; Guile encodes file names in the locale; use UTF-8 so the name below
@@ -294,28 +280,28 @@ as a list, or #f if it returns."
        (test-equal "missing trust file names the file"
          (list 'gnutls-error error/file-error 'set-certificate-credentials-x509-trust-file!
                missing)
-         (error-key-and-args
+         (error-of
           (lambda ()
             (set-certificate-credentials-x509-trust-file! (make-certificate-credentials)
                                                           missing x509-certificate-format/pem))))
        (test-equal "missing CRL file names the file"
          (list 'gnutls-error error/file-error 'set-certificate-credentials-x509-crl-file!
                missing)
-         (error-key-and-args
+         (error-of
           (lambda ()
             (set-certificate-credentials-x509-crl-file! (make-certificate-credentials)
                                                         missing x509-certificate-format/pem))))
        (test-equal "missing key file names both files"
          (list 'gnutls-error error/file-error 'set-certificate-credentials-x509-key-files!
                (pki-file pki 'server-cert) missing)
-         (error-key-and-args
+         (error-of
           (lambda ()
             (set-certificate-credentials-x509-key-files! (make-certificate-credentials)
                                                          (pki-file pki 'server-cert) missing
                                                          x509-certificate-format/pem)))))
      (test-equal "a directory is not a trust file"
        (list 'gnutls-error error/file-error dir)
-       (match (error-key-and-args
+       (match (error-of
                (lambda ()
                  (set-certificate-credentials-x509-trust-file! (make-certificate-credentials)
                                                                dir x509-certificate-format/pem)))

@@ -1,5 +1,7 @@
 #include "fd_port_transport.hh"
 
+#include "transport_strings.hh"
+
 #include <fcntl.h>
 #include <libguile.h>
 #include <sys/socket.h>
@@ -13,6 +15,8 @@
 using gg::io::FdPortTransport;
 using gg::io::IoResult;
 using gg::io::PortTransport;
+using gg::test::pull_string;
+using gg::test::push_string;
 
 namespace {
 
@@ -48,19 +52,6 @@ struct PortAndPeer {
     return s;
   }
 };
-
-std::string pull_string(PortTransport& t, size_t size = 64) {
-  std::string s(size, '\0');
-  IoResult r = t.pull(&s[0], size);
-  REQUIRE(r.error == 0);
-  s.resize(static_cast<size_t>(r.count));
-  return s;
-}
-
-IoResult push_string(PortTransport& t, const std::string& s) {
-  giovec_t v = {const_cast<char*>(s.data()), s.size()};
-  return t.push(&v, 1);
-}
 
 }  // namespace
 

@@ -1,5 +1,8 @@
 #include "fd_transport.hh"
 
+#include "descriptors.hh"
+#include "transport_strings.hh"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,26 +18,10 @@
 
 using gg::io::FdTransport;
 using gg::io::IoResult;
-
-namespace {
-
-struct SocketPair {
-  int fd[2];
-  SocketPair() { REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fd) == 0); }
-  ~SocketPair() {
-    if (fd[0] >= 0) close(fd[0]);
-    if (fd[1] >= 0) close(fd[1]);
-  }
-};
-
-IoResult push_string(FdTransport& t, const std::string& s) {
-  giovec_t v = {const_cast<char*>(s.data()), s.size()};
-  return t.push(&v, 1);
-}
-
-void set_nonblocking(int fd) { REQUIRE(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0); }
-
-}  // namespace
+using gg::test::PipeOnNumber;
+using gg::test::push_string;
+using gg::test::set_nonblocking;
+using gg::test::SocketPair;
 
 TEST_CASE("bytes pushed on one end are pulled on the other", "[fd]") {
   SocketPair sp;
@@ -174,17 +161,11 @@ TEST_CASE("still_as_given tells a descriptor closed and reused for another file"
   REQUIRE(t.still_as_given());
 
   close(number);
+  sp.fd[1] = -1;
   REQUIRE_FALSE(t.still_as_given());  // closed
 
-  int p[2];
-  REQUIRE(pipe(p) == 0);
-  REQUIRE(dup2(p[1], number) == number);  // the number names a pipe now
+  PipeOnNumber reused(number);  // the number names a pipe now
   REQUIRE_FALSE(t.still_as_given());
-
-  close(number);
-  close(p[0]);
-  close(p[1]);
-  sp.fd[1] = -1;
 }
 
 TEST_CASE("reused_since_given tells a reused descriptor, not a merely closed one", "[fd]") {
@@ -194,17 +175,11 @@ TEST_CASE("reused_since_given tells a reused descriptor, not a merely closed one
   REQUIRE_FALSE(t.reused_since_given());
 
   close(number);
+  sp.fd[1] = -1;
   REQUIRE_FALSE(t.reused_since_given());  // closed: I/O on it fails by itself
 
-  int p[2];
-  REQUIRE(pipe(p) == 0);
-  REQUIRE(dup2(p[1], number) == number);
+  PipeOnNumber reused(number);
   REQUIRE(t.reused_since_given());
-
-  close(number);
-  close(p[0]);
-  close(p[1]);
-  sp.fd[1] = -1;
 }
 
 TEST_CASE("reused_since_given: a descriptor not open when given and open now", "[fd]") {

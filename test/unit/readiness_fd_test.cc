@@ -1,5 +1,7 @@
 #include "readiness_fd.hh"
 
+#include "descriptors.hh"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -9,17 +11,10 @@
 #include <vector>
 
 using gg::io::ReadinessFd;
+using gg::test::set_nonblocking;
+using gg::test::SocketPair;
 
 namespace {
-
-struct SocketPair {
-  int fd[2];
-  SocketPair() { REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fd) == 0); }
-  ~SocketPair() {
-    close(fd[0]);
-    close(fd[1]);
-  }
-};
 
 bool readable(int fd) {
   struct pollfd p = {fd, POLLIN, 0};
@@ -28,7 +23,7 @@ bool readable(int fd) {
 
 // Fill the socket until it takes no more; return how much it took.
 size_t fill(int fd) {
-  REQUIRE(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0);
+  set_nonblocking(fd);
   std::vector<char> chunk(4096, 'x');
   size_t total = 0;
   for (;;) {

@@ -12,6 +12,7 @@
   #:use-module (ice-9 match)
   #:use-module (ice-9 rdelim)
   #:use-module (ice-9 textual-ports)
+  #:use-module (rnrs bytevectors)
   #:export (program-available?
             free-loopback-port
             spawn-program
@@ -22,7 +23,9 @@
             client-session
             server-session
             round-trip
-            answer-one-line))
+            answer-one-line
+            one-line-server
+            bytevector->hex))
 
 (define %program-timeout
   ;; Seconds any external program may live.
@@ -229,6 +232,12 @@ names as two values."
 
 ;;; Sessions of ours facing an external peer.
 
+(define (bytevector->hex bv)
+  "BV in hexadecimal, two digits a byte, as command lines take keys."
+  (string-concatenate
+   (map (lambda (byte) (string-pad (number->string byte 16) 2 #\0))
+        (bytevector->u8-list bv))))
+
 (define (client-session socket priorities credentials)
   "Return a client session over SOCKET for host \"localhost\"."
   (let ((session (make-session connection-end/client)))
@@ -262,3 +271,19 @@ names as two values."
     (force-output port)
     (bye session close-request/wr)
     line))
+
+(define* (one-line-server priorities credentials #:key psk-username?)
+  "Return a procedure for `call-with-external-client': over the socket it
+is given, it handshakes as a server with PRIORITIES and CREDENTIALS,
+answers one line (see `answer-one-line') and returns the protocol and the
+line as a list; with PSK-USERNAME?, the client's PSK user name stands
+between the two."
+  (lambda (socket)
+    (let ((session (server-session socket priorities credentials)))
+      (handshake session)
+      (let ((protocol (session-protocol session)))
+        (append (list protocol)
+                (if psk-username?
+                    (list (server-session-psk-username session))
+                    '())
+                (list (answer-one-line session)))))))
