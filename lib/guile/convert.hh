@@ -53,6 +53,9 @@ struct FileName {
 };
 FileName file_name_argument(SCM obj, int position);
 
+// A fresh plain bytevector holding a copy of `data`.  The 3.7 surface
+// returns u8vectors only; the 5.0 additions (hashes, ciphers, keys) return
+// bytevectors where upstream does.
 SCM bytevector_from(const void* data, size_t size);
 // A fresh SRFI-4 u8vector holding a copy of `data`: what guile-gnutls
 // returned for binary data, so `u8vector?` holds and it prints as #u8(...).
