@@ -36,6 +36,27 @@ CertificateCredentials& credentials_argument(SCM obj) {
   throw GnutlsError(code, [file] { return scm_list_1(file); });
 }
 
+// Trust or CRL files and data load the same way, through GnuTLS's
+// loader of each kind; each returns how many items it loaded.
+using FileLoader = int (*)(gnutls_certificate_credentials_t, const char*, gnutls_x509_crt_fmt_t);
+using DataLoader = int (*)(gnutls_certificate_credentials_t, const gnutls_datum_t*, gnutls_x509_crt_fmt_t);
+
+SCM load_file(SCM credentials, SCM file, SCM format, FileLoader loader) {
+  CertificateCredentials& c = credentials_argument(credentials);
+  std::string name = locale_string_argument(file, 2);
+  int r = loader(c.get(), name.c_str(), format_argument(format, 3));
+  if (r < 0) file_failure(r, file);
+  return scm_from_int(r);
+}
+
+SCM load_data(SCM credentials, SCM data, SCM format, DataLoader loader) {
+  CertificateCredentials& c = credentials_argument(credentials);
+  gnutls_datum_t datum = datum_argument(data, 2);
+  int r = loader(c.get(), &datum, format_argument(format, 3));
+  if (r < 0) throw GnutlsError(r);
+  return scm_from_int(r);
+}
+
 }  // namespace
 
 GG_INITIALIZER(define_certificate_credentials_type) {
@@ -86,12 +107,7 @@ GG_DEFINE(set_certificate_credentials_x509_trust_file_x, "set-certificate-creden
           "says) to verify peers with @var{credentials}.  Return the number of "
           "certificates loaded.  If @var{file} cannot be read, raise "
           "@code{error/file-error} with the file name as extra argument.") {
-  CertificateCredentials& c = credentials_argument(credentials);
-  std::string name = locale_string_argument(file, 2);
-  gnutls_x509_crt_fmt_t fmt = format_argument(format, 3);
-  int r = gnutls_certificate_set_x509_trust_file(c.get(), name.c_str(), fmt);
-  if (r < 0) file_failure(r, file);
-  return scm_from_int(r);
+  return load_file(credentials, file, format, gnutls_certificate_set_x509_trust_file);
 }
 
 GG_DEFINE(set_certificate_credentials_x509_trust_data_x, "set-certificate-credentials-x509-trust-data!",
@@ -99,11 +115,7 @@ GG_DEFINE(set_certificate_credentials_x509_trust_data_x, "set-certificate-creden
           "Trust the CA certificates in the bytevector @var{data} (encoded as "
           "@var{format} says) to verify peers with @var{credentials}.  Return "
           "the number of certificates loaded.") {
-  CertificateCredentials& c = credentials_argument(credentials);
-  gnutls_datum_t datum = datum_argument(data, 2);
-  int r = gnutls_certificate_set_x509_trust_mem(c.get(), &datum, format_argument(format, 3));
-  if (r < 0) throw GnutlsError(r);
-  return scm_from_int(r);
+  return load_data(credentials, data, format, gnutls_certificate_set_x509_trust_mem);
 }
 
 GG_DEFINE(set_certificate_credentials_x509_system_trust_x, "set-certificate-credentials-x509-system-trust!",
@@ -122,12 +134,7 @@ GG_DEFINE(set_certificate_credentials_x509_crl_file_x, "set-certificate-credenti
           "@var{format} says) to verify peers with @var{credentials}.  Return "
           "the number of CRLs loaded.  If @var{file} cannot be read, raise "
           "@code{error/file-error} with the file name as extra argument.") {
-  CertificateCredentials& c = credentials_argument(credentials);
-  std::string name = locale_string_argument(file, 2);
-  gnutls_x509_crt_fmt_t fmt = format_argument(format, 3);
-  int r = gnutls_certificate_set_x509_crl_file(c.get(), name.c_str(), fmt);
-  if (r < 0) file_failure(r, file);
-  return scm_from_int(r);
+  return load_file(credentials, file, format, gnutls_certificate_set_x509_crl_file);
 }
 
 GG_DEFINE(set_certificate_credentials_x509_crl_data_x, "set-certificate-credentials-x509-crl-data!",
@@ -135,11 +142,7 @@ GG_DEFINE(set_certificate_credentials_x509_crl_data_x, "set-certificate-credenti
           "Use the certificate revocation lists in the bytevector @var{data} "
           "(encoded as @var{format} says) to verify peers with "
           "@var{credentials}.  Return the number of CRLs loaded.") {
-  CertificateCredentials& c = credentials_argument(credentials);
-  gnutls_datum_t datum = datum_argument(data, 2);
-  int r = gnutls_certificate_set_x509_crl_mem(c.get(), &datum, format_argument(format, 3));
-  if (r < 0) throw GnutlsError(r);
-  return scm_from_int(r);
+  return load_data(credentials, data, format, gnutls_certificate_set_x509_crl_mem);
 }
 
 GG_DEFINE(set_certificate_credentials_x509_key_files_x, "set-certificate-credentials-x509-key-files!",
