@@ -95,7 +95,19 @@
     ("Anonymous and DH Procedures"
      "Anonymous credentials and Diffie-Hellman parameters.")
     ("Library Procedures"
-     "Errors, logging, version, and the rest of the library.")))
+     "Errors, logging, version, and the rest of the library.")
+    ("Hash and MAC Procedures"
+     "Message digests and message authentication codes.")
+    ("Cipher Procedures"
+     "Symmetric ciphers and authenticated encryption.")
+    ("Random and Encoding Procedures"
+     "Random bytes, base64 and hexadecimal.")
+    ("Key Procedures"
+     "Private and public keys: generation, import, export, signatures.")
+    ("Algorithm Procedures"
+     "Public-key and signature algorithms and elliptic curves: names, OIDs, lists.")
+    ("X.509 Generation Procedures"
+     "Making, signing and exporting X.509 certificates.")))
 
 (define (section-of name)
   ;; The section a procedure declares (the `manual-section' property its

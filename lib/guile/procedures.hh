@@ -54,6 +54,12 @@ inline constexpr char certificate_credentials[] = "Certificate Credentials Proce
 inline constexpr char x509[] = "X.509 Procedures";
 inline constexpr char anonymous_dh[] = "Anonymous and DH Procedures";
 inline constexpr char library[] = "Library Procedures";
+inline constexpr char hashing[] = "Hash and MAC Procedures";
+inline constexpr char ciphers[] = "Cipher Procedures";
+inline constexpr char random_encoding[] = "Random and Encoding Procedures";
+inline constexpr char keys[] = "Key Procedures";
+inline constexpr char algorithms[] = "Algorithm Procedures";
+inline constexpr char x509_generation[] = "X.509 Generation Procedures";
 }  // namespace manual
 
 // Parameter types of a GG_DEFINE procedure.  `SCM` is a required argument,
