@@ -151,7 +151,11 @@ value of PROC and the child's exit status, as two values."
           (alarm timeout)
           (primitive-exit
            (catch #t
-             (lambda () (peer (cdr pair)) 0)
+             ;; Closing the socket after PEER returns also keeps its port
+             ;; alive until then: a session over its file descriptor does
+             ;; not, and compiled code drops a port it no longer uses, whose
+             ;; finalizer would close the descriptor under the session.
+             (lambda () (peer (cdr pair)) (close-port (cdr pair)) 0)
              (lambda (key . args)
                (format (current-error-port) "peer: ~s ~s~%" key args)
                1))))
