@@ -247,29 +247,26 @@ GG_DEFINE(set_session_transport_port_x, "set-session-transport-port!", manual::s
   return SCM_UNSPECIFIED;
 }
 
-GG_DEFINE(session_cipher, "session-cipher", manual::session, (SCM session),
-          "Return the cipher of @var{session}, a @code{cipher/} value.  Raise "
-          "@code{error/invalid-request} before a handshake completed.") {
-  return session_enumerate(session, EnumKind::cipher, gnutls_cipher_get);
-}
+// A procedure returning what the handshake of its session negotiated:
+// WHAT_OF (such as "the cipher of") the session, a value of KIND (whose
+// Scheme prefix is PREFIX), as GnuTLS's GETTER answers it.
+#define GG_NEGOTIATED(c_name, scheme_name, kind, prefix, getter, what_of)         \
+  GG_DEFINE(c_name, scheme_name, manual::session, (SCM session),                  \
+            "Return " what_of " @var{session}, a @code{" prefix                   \
+            "/} value.  "                                                         \
+            "Raise @code{error/invalid-request} before a handshake completed.") { \
+    return session_enumerate(session, kind, getter);                              \
+  }
 
-GG_DEFINE(session_kx, "session-kx", manual::session, (SCM session),
-          "Return the key exchange algorithm of @var{session}, a @code{kx/} value.  Raise "
-          "@code{error/invalid-request} before a handshake completed.") {
-  return session_enumerate(session, EnumKind::kx, gnutls_kx_get);
-}
+GG_NEGOTIATED(session_cipher, "session-cipher", EnumKind::cipher, "cipher", gnutls_cipher_get,
+              "the cipher of")
 
-GG_DEFINE(session_mac, "session-mac", manual::session, (SCM session),
-          "Return the MAC algorithm of @var{session}, a @code{mac/} value.  Raise "
-          "@code{error/invalid-request} before a handshake completed.") {
-  return session_enumerate(session, EnumKind::mac, gnutls_mac_get);
-}
+GG_NEGOTIATED(session_kx, "session-kx", EnumKind::kx, "kx", gnutls_kx_get, "the key exchange algorithm of")
 
-GG_DEFINE(session_protocol, "session-protocol", manual::session, (SCM session),
-          "Return the protocol version of @var{session}, a @code{protocol/} value.  Raise "
-          "@code{error/invalid-request} before a handshake completed.") {
-  return session_enumerate(session, EnumKind::protocol, gnutls_protocol_get_version);
-}
+GG_NEGOTIATED(session_mac, "session-mac", EnumKind::mac, "mac", gnutls_mac_get, "the MAC algorithm of")
+
+GG_NEGOTIATED(session_protocol, "session-protocol", EnumKind::protocol, "protocol",
+              gnutls_protocol_get_version, "the protocol version of")
 
 GG_DEFINE(session_compression_method, "session-compression-method", manual::session, (SCM session),
           "Return the compression method of @var{session}: always "
@@ -278,31 +275,17 @@ GG_DEFINE(session_compression_method, "session-compression-method", manual::sess
   return enumerate(EnumKind::compression_method, GNUTLS_COMP_NULL);
 }
 
-GG_DEFINE(session_certificate_type, "session-certificate-type", manual::session, (SCM session),
-          "Return the certificate type of @var{session}, a @code{certificate-type/} value.  Raise "
-          "@code{error/invalid-request} before a handshake completed.") {
-  return session_enumerate(session, EnumKind::certificate_type, gnutls_certificate_type_get);
-}
+GG_NEGOTIATED(session_certificate_type, "session-certificate-type", EnumKind::certificate_type,
+              "certificate-type", gnutls_certificate_type_get, "the certificate type of")
 
-GG_DEFINE(session_authentication_type, "session-authentication-type", manual::session, (SCM session),
-          "Return the authentication type of @var{session}, a @code{credentials/} value.  Raise "
-          "@code{error/invalid-request} before a handshake completed.") {
-  return session_enumerate(session, EnumKind::credentials, gnutls_auth_get_type);
-}
+GG_NEGOTIATED(session_authentication_type, "session-authentication-type", EnumKind::credentials,
+              "credentials", gnutls_auth_get_type, "the authentication type of")
 
-GG_DEFINE(session_server_authentication_type, "session-server-authentication-type", manual::session,
-          (SCM session),
-          "Return the server's authentication type in @var{session}, a "
-          "@code{credentials/} value.  Raise @code{error/invalid-request} before a handshake completed.") {
-  return session_enumerate(session, EnumKind::credentials, gnutls_auth_server_get_type);
-}
+GG_NEGOTIATED(session_server_authentication_type, "session-server-authentication-type", EnumKind::credentials,
+              "credentials", gnutls_auth_server_get_type, "the server's authentication type in")
 
-GG_DEFINE(session_client_authentication_type, "session-client-authentication-type", manual::session,
-          (SCM session),
-          "Return the client's authentication type in @var{session}, a "
-          "@code{credentials/} value.  Raise @code{error/invalid-request} before a handshake completed.") {
-  return session_enumerate(session, EnumKind::credentials, gnutls_auth_client_get_type);
-}
+GG_NEGOTIATED(session_client_authentication_type, "session-client-authentication-type", EnumKind::credentials,
+              "credentials", gnutls_auth_client_get_type, "the client's authentication type in")
 
 GG_DEFINE(record_send, "record-send", manual::session, (SCM session, SCM data),
           "Send the bytevector @var{data} over @var{session}; return the number "

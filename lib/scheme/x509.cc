@@ -68,6 +68,27 @@ unsigned index_argument(SCM obj, int position) {
 // gave them, which programs compare strings against.
 constexpr unsigned kDnOrder = GNUTLS_X509_DN_FLAG_COMPAT;
 
+// The subject or issuer DN of `cert` (argument 1), as `getter` (a
+// gnutls_x509_crt_get_*dn3) gives it.
+template <class Getter>
+SCM dn_string(SCM cert, Getter getter) {
+  OwnedDatum dn;
+  int r = getter(certificate_argument(cert, 1), dn.out(), kDnOrder);
+  if (r < 0) throw GnutlsError(r);
+  return text_from(dn.get().data, dn.get().size);
+}
+
+// The authority or subject key id extension of `cert` (argument 1), as
+// `getter` gives it, whether critical or not.
+template <class Getter>
+SCM key_id_extension(SCM cert, Getter getter) {
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
+  return bytes_of(fill_buffer([&](unsigned char* buffer, size_t* size) {
+    unsigned critical = 0;
+    return getter(crt, buffer, size, &critical);
+  }));
+}
+
 // The DN-OID at `index`, or #f past the last one.
 template <class Getter>
 SCM dn_oid(SCM cert, SCM index, Getter getter) {
@@ -136,19 +157,13 @@ GG_DEFINE(x509_certificate_dn, "x509-certificate-dn", manual::x509, (SCM cert),
           "listing its elements in certificate order, as guile-gnutls did (for "
           "instance @code{\"O=Example,CN=localhost\"}; RFC 4514 lists them the "
           "other way round).") {
-  OwnedDatum dn;
-  int r = gnutls_x509_crt_get_dn3(certificate_argument(cert, 1), dn.out(), kDnOrder);
-  if (r < 0) throw GnutlsError(r);
-  return text_from(dn.get().data, dn.get().size);
+  return dn_string(cert, gnutls_x509_crt_get_dn3);
 }
 
 GG_DEFINE(x509_certificate_issuer_dn, "x509-certificate-issuer-dn", manual::x509, (SCM cert),
           "Return the distinguished name of the issuer of @var{cert}, a string in "
           "the same order as @code{x509-certificate-dn}.") {
-  OwnedDatum dn;
-  int r = gnutls_x509_crt_get_issuer_dn3(certificate_argument(cert, 1), dn.out(), kDnOrder);
-  if (r < 0) throw GnutlsError(r);
-  return text_from(dn.get().data, dn.get().size);
+  return dn_string(cert, gnutls_x509_crt_get_issuer_dn3);
 }
 
 GG_DEFINE(x509_certificate_dn_oid, "x509-certificate-dn-oid", manual::x509, (SCM cert, SCM index),
@@ -191,22 +206,14 @@ GG_DEFINE(x509_certificate_authority_key_id, "x509-certificate-authority-key-id"
           "Return the authority key identifier extension of @var{cert}, a "
           "u8vector.  Raise @code{error/requested-data-not-available} if "
           "@var{cert} has none.") {
-  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
-  return bytes_of(fill_buffer([&](unsigned char* buffer, size_t* size) {
-    unsigned critical = 0;
-    return gnutls_x509_crt_get_authority_key_id(crt, buffer, size, &critical);
-  }));
+  return key_id_extension(cert, gnutls_x509_crt_get_authority_key_id);
 }
 
 GG_DEFINE(x509_certificate_subject_key_id, "x509-certificate-subject-key-id", manual::x509, (SCM cert),
           "Return the subject key identifier extension of @var{cert}, a "
           "u8vector.  Raise @code{error/requested-data-not-available} if "
           "@var{cert} has none.") {
-  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
-  return bytes_of(fill_buffer([&](unsigned char* buffer, size_t* size) {
-    unsigned critical = 0;
-    return gnutls_x509_crt_get_subject_key_id(crt, buffer, size, &critical);
-  }));
+  return key_id_extension(cert, gnutls_x509_crt_get_subject_key_id);
 }
 
 GG_DEFINE(x509_certificate_key_usage, "x509-certificate-key-usage", manual::x509, (SCM cert),
