@@ -122,10 +122,11 @@ GG_DEFINE_AS_WITH_PRELUDE(bye_step, "%bye", "bye", manual::library, flush_before
 GG_DEFINE(record_get_direction, "record-get-direction", manual::session, (SCM session),
           "Return the direction in which the last operation on @var{session} "
           "that was interrupted (it raised @code{error/again}, or a record "
-          "port read or write would have blocked) waits: the symbol "
-          "@code{read} or @code{write}.  A non-blocking program polls the "
-          "transport for that direction before trying again.") {
-  return direction_symbol(session_argument(session, 1));
+          "port read or write would have blocked) waits: 0 to read, 1 to "
+          "write, as GnuTLS and guile-gnutls 3.7.14 and later answer.  A "
+          "non-blocking program polls the transport for that direction "
+          "before trying again.") {
+  return scm_from_int(gnutls_record_get_direction(session_argument(session, 1).get()));
 }
 
 GG_DEFINE(alert_get, "alert-get", manual::session, (SCM session),
