@@ -1,5 +1,6 @@
 #include "printing.hh"
 
+#include "errors.hh"
 #include "procedures.hh"
 
 #include <cstdio>
@@ -30,7 +31,7 @@ SCM object_to_string(SCM obj) {
                   static_cast<unsigned long>(SCM_UNPACK(obj)));
     return scm_from_utf8_string(text);
   }
-  return scm_object_to_string(obj, SCM_UNDEFINED);
+  throw WrongTypeArgument(1, obj, "object of this module");
 }
 
 }  // namespace
@@ -45,7 +46,14 @@ void define_printing_support() {
   SCM types = SCM_EOL;
   for (const PrintableType& t : printable_types()) types = scm_cons(t.type, types);
   scm_c_define("%gnutls-object-types", types);
-  scm_c_define_gsubr("%gnutls-object->string", 1, 0, 0, reinterpret_cast<scm_t_subr>(&object_to_string));
+}
+
+GG_DEFINE(gnutls_object_to_string, "%gnutls-object->string", manual::library, (SCM obj),
+          "Return the text that the printer of this module's objects shows "
+          "for @var{obj}, one of its objects, such as "
+          "@code{#<gnutls-session 7f...>}.  The printers installed for every "
+          "type of @code{%gnutls-object-types} call it.") {
+  return object_to_string(obj);
 }
 
 }  // namespace gg

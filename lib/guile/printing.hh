@@ -15,8 +15,9 @@ using Printer = std::string (*)(SCM obj);
 void register_printable_type(SCM type, const char* name, Printer printer = nullptr);
 void register_printable_type(SCM type, Printer printer);
 
-// Define %gnutls-object-types and %gnutls-object->string (not exported) in
-// the current module.
+// Define %gnutls-object-types (not exported) in the current module; the
+// procedure %gnutls-object->string, which prints one, is defined with the
+// others.
 void define_printing_support();
 
 }  // namespace gg

@@ -507,6 +507,7 @@ RECORDS are the child's reports, in order."
     (%handshake . ,%handshake)
     (%reauthenticate . ,%reauthenticate)
     (%rehandshake . ,%rehandshake)
+    (%gnutls-object->string . ,%gnutls-object->string)
     (alert-get . ,alert-get)
     (alert-send . ,(lambda (s) (alert-send s alert-level/warning
                                            alert-description/user-canceled)))
