@@ -6,6 +6,7 @@
 (use-modules (srfi srfi-64)
              (srfi srfi-1)
              (test-support)
+             (argument-sweep)
              (cooperative-scheduler)
              (gnutls)
              (ice-9 binary-ports)
@@ -143,6 +144,10 @@ fds of the record port of the session MAKE-SESSION returns for that end."
 (test-error "record-get-direction checks its argument"
   'wrong-type-arg
   (record-get-direction 42))
+
+(test-equal "record-get-direction: hostile arguments"
+  '()
+  (argument-sweep record-get-direction (list (make-session connection-end/client))))
 
 (test-equal "bye raises error/again while the peer's close_notify is missing"
   (list error/again 0)
