@@ -1,7 +1,7 @@
 ;;; Ciphers and AEAD: known answers from the standards through both
 ;;; interfaces, round trips of every AEAD algorithm, tampering, the sizes
 ;;; and call orders GnuTLS must never see, every cipher/ value, hostile
-;;; arguments.
+;;; arguments, and the manual's example.
 
 (use-modules (srfi srfi-1)
              (srfi srfi-64)
@@ -485,6 +485,35 @@ return what went otherwise than a value, an out-of-range or a gnutls-error."
              (aead-cipher-encrypt gcm-aead nonce12 header 0 message))
        (list 'aead-cipher-algorithm aead-cipher-algorithm gcm-aead)
        (list 'aead-cipher? aead-cipher? gcm-aead)))
+
+;;; The manual's example.
+
+(define (manual-example file)
+  "The forms of the example of FILE marked as run by the test suite, and
+the value its @result{} line promises."
+  (let* ((text (call-with-input-file file get-string-all))
+         (start (string-contains text "@c The test suite runs this example."))
+         (lisp (string-contains text "@lisp" start))
+         (end (string-contains text "@end lisp" lisp))
+         (body (substring text (+ lisp (string-length "@lisp")) end))
+         (unescaped (regexp-substitute/global #f "@([@{}])" body 'pre 1 'post))
+         (result (string-match "@result\\{\\} (.*)\n" unescaped)))
+    (values (call-with-input-string (substring unescaped 0 (match:start result))
+              (lambda (port)
+                (let loop ((forms '()))
+                  (let ((form (read port)))
+                    (if (eof-object? form) (reverse forms) (loop (cons form forms)))))))
+            (call-with-input-string (match:substring result 1) read))))
+
+(call-with-values
+    (lambda ()
+      (manual-example (string-append (or (getenv "MESON_SOURCE_ROOT") ".")
+                                     "/doc/ciphers.texi")))
+  (lambda (forms expected)
+    (test-equal "the manual's AES-256-GCM example does what it says"
+      expected
+      (let ((module (make-fresh-user-module)))
+        (fold (lambda (form last) (eval form module)) #f forms)))))
 
 (test-end "ciphers")
 (test-exit)
