@@ -123,7 +123,9 @@ GG_DEFINE(set_x509_certificate_expiration_time_x, "set-x509-certificate-expirati
           manual::x509_generation, (SCM cert, SCM time),
           "Make @var{cert} valid until @var{time}, in seconds since the Epoch, up "
           "to the end of the year 9999; -1 means it has no well-defined "
-          "expiration date (RFC 5280).") {
+          "expiration date, which RFC 5280 writes as the last second of 9999 "
+          "(253402300799, what @code{x509-certificate-expiration-time} then "
+          "reads).") {
   X509Certificate& c = certificate_argument(cert, 1);
   set_certificate_expiration_time(c, time_argument(time, 2, kNoWellDefinedExpiration));
   return SCM_UNSPECIFIED;
@@ -203,8 +205,9 @@ GG_DEFINE(sign_x509_certificate_x, "sign-x509-certificate!", manual::x509_genera
           "Sign @var{cert} with @var{issuer-key}, the private key of the "
           "certificate @var{issuer} (@var{cert} itself for a self-signed "
           "certificate).  The subject of @var{issuer} becomes the issuer of "
-          "@var{cert} and, unless @var{cert} has an authority key identifier, the "
-          "subject key identifier of @var{issuer} (if any) becomes it.  Set every "
+          "@var{cert} and, unless @var{cert} has an authority key identifier or is "
+          "of version 1, the subject key identifier of @var{issuer} (if any) "
+          "becomes it.  Set every "
           "other field first: signing is the last step.") {
   X509Certificate& c = certificate_argument(cert, 1);
   X509Certificate& i = certificate_argument(issuer, 2);
@@ -262,7 +265,7 @@ GG_DEFINE(x509_certificate_activation_time, "x509-certificate-activation-time", 
 GG_DEFINE(x509_certificate_expiration_time, "x509-certificate-expiration-time", manual::x509_generation,
           (SCM cert),
           "Return the time until which @var{cert} is valid, in seconds since the "
-          "Epoch; -1 if it has no well-defined expiration date (or none).") {
+          "Epoch (-1 if it has none).") {
   return scm_from_int64(certificate_expiration_time(certificate_argument(cert, 1)));
 }
 

@@ -89,7 +89,8 @@ bool add_subject_alternative_name(const X509Certificate& cert, gnutls_x509_subje
 }
 
 void sign_certificate(const X509Certificate& cert, const X509Certificate& issuer, const X509PrivateKey& key) {
-  if (cert.get() != issuer.get()) {
+  // Extensions need version 3: a version 1 certificate gets none.
+  if (cert.get() != issuer.get() && gnutls_x509_crt_get_version(cert.get()) >= 3) {
     auto has_authority_key_id = [&] {
       size_t size = 0;
       unsigned critical = 0;

@@ -55,7 +55,8 @@ bool add_subject_alternative_name(const X509Certificate& cert, gnutls_x509_subje
 
 // Sign `cert` as `issuer` with `key` (the issuer's): the issuer's subject
 // becomes the issuer name of `cert` and, unless `cert` already has an
-// authority key identifier, the issuer's subject key identifier becomes it.
+// authority key identifier (and is of version 3), the issuer's subject key
+// identifier becomes it.
 void sign_certificate(const X509Certificate& cert, const X509Certificate& issuer, const X509PrivateKey& key);
 
 // The encoding of `cert` in `format`.
