@@ -51,6 +51,36 @@ unsigned privkey_flags_argument(SCM obj, int position) {
   return 0;
 }
 
+// Call `set` with the handle of `cert`, the first argument (checked
+// before the others, which `set` converts): a GnuTLS setter whose failure
+// is raised.
+template <class Set>
+SCM set_field(SCM cert, Set set) {
+  gnutls_x509_crt_t handle = certificate_argument(cert, 1).get();
+  int r = set(handle);
+  if (r < 0) throw GnutlsError(r);
+  return SCM_UNSPECIFIED;
+}
+
+// Set a key identifier extension of `cert` to the bytes of `id` with its
+// GnuTLS setter.
+SCM set_key_identifier(SCM cert, SCM id, int (*set)(gnutls_x509_crt_t, const void*, size_t)) {
+  return set_field(cert, [&](gnutls_x509_crt_t handle) {
+    gnutls_datum_t datum = identifier_argument(id, 2);
+    return set(handle, datum.data, datum.size);
+  });
+}
+
+// `object` (the first argument) encoded in `format` (the second) by
+// `export_to` into a Datum, as a u8vector, which upstream returned.
+template <class Datum, class Object, class Export>
+SCM exported(const Object& object, SCM format, Export export_to) {
+  gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
+  Datum out;
+  export_to(object, fmt, out);
+  return u8vector_from(out.get().data, out.get().size);
+}
+
 }  // namespace
 
 GG_DEFINE(make_x509_certificate, "make-x509-certificate", manual::x509_generation, (),
@@ -64,11 +94,9 @@ GG_DEFINE(set_x509_certificate_version_x, "set-x509-certificate-version!", manua
           (SCM cert, SCM version),
           "Make @var{cert} a certificate of X.509 version @var{version}, an integer "
           "from 1 to 3; extensions need version 3.") {
-  X509Certificate& c = certificate_argument(cert, 1);
-  auto v = static_cast<unsigned>(integer_argument(version, 2, 1, 3));
-  int r = gnutls_x509_crt_set_version(c.get(), v);
-  if (r < 0) throw GnutlsError(r);
-  return SCM_UNSPECIFIED;
+  return set_field(cert, [&](gnutls_x509_crt_t handle) {
+    return gnutls_x509_crt_set_version(handle, static_cast<unsigned>(integer_argument(version, 2, 1, 3)));
+  });
 }
 
 GG_DEFINE(set_x509_certificate_serial_x, "set-x509-certificate-serial!", manual::x509_generation,
@@ -76,11 +104,11 @@ GG_DEFINE(set_x509_certificate_serial_x, "set-x509-certificate-serial!", manual:
           "Give @var{cert} the serial number @var{serial}, a bytevector holding a "
           "positive big-endian number: 1 to 20 bytes, the first bit zero, as RFC "
           "5280 requires.  Any other bytevector is out of range.") {
-  X509Certificate& c = certificate_argument(cert, 1);
-  ByteSpan bytes = bytevector_argument(serial, 2);
-  if (!serial_acceptable(bytes.data, bytes.size)) throw OutOfRange(2, serial);
-  set_certificate_serial(c, bytes.data, bytes.size);
-  return SCM_UNSPECIFIED;
+  return set_field(cert, [&](gnutls_x509_crt_t handle) {
+    ByteSpan bytes = bytevector_argument(serial, 2);
+    if (!serial_acceptable(bytes.data, bytes.size)) throw OutOfRange(2, serial);
+    return gnutls_x509_crt_set_serial(handle, bytes.data, bytes.size);
+  });
 }
 
 GG_DEFINE(set_x509_certificate_dn_by_oid_x, "set-x509-certificate-dn-by-oid!", manual::x509_generation,
@@ -90,33 +118,30 @@ GG_DEFINE(set_x509_certificate_dn_by_oid_x, "set-x509-certificate-dn-by-oid!", m
           "dotted OID string such as @code{\"2.5.4.5\"}), with the string "
           "@var{value}.  GnuTLS refuses an attribute it does not know with "
           "@code{error/x509-unsupported-oid}.") {
-  X509Certificate& c = certificate_argument(cert, 1);
-  std::string attribute = dn_oid_argument(oid, 2);
-  std::string text = c_string_argument(value, 3);
-  int r = gnutls_x509_crt_set_dn_by_oid(c.get(), attribute.c_str(), 0, text.data(),
-                                        static_cast<unsigned>(text.size()));
-  if (r < 0) throw GnutlsError(r);
-  return SCM_UNSPECIFIED;
+  return set_field(cert, [&](gnutls_x509_crt_t handle) {
+    std::string attribute = dn_oid_argument(oid, 2);
+    std::string text = c_string_argument(value, 3);
+    return gnutls_x509_crt_set_dn_by_oid(handle, attribute.c_str(), 0, text.data(),
+                                         static_cast<unsigned>(text.size()));
+  });
 }
 
 GG_DEFINE(set_x509_certificate_key_x, "set-x509-certificate-key!", manual::x509_generation,
           (SCM cert, SCM key),
           "Make @var{cert} certify the public key of @var{key}, an X.509 private "
           "key (only its public part goes into the certificate).") {
-  X509Certificate& c = certificate_argument(cert, 1);
-  X509PrivateKey& k = private_key_argument(key, 2);
-  int r = gnutls_x509_crt_set_key(c.get(), k.get());
-  if (r < 0) throw GnutlsError(r);
-  return SCM_UNSPECIFIED;
+  return set_field(cert, [&](gnutls_x509_crt_t handle) {
+    return gnutls_x509_crt_set_key(handle, private_key_argument(key, 2).get());
+  });
 }
 
 GG_DEFINE(set_x509_certificate_activation_time_x, "set-x509-certificate-activation-time!",
           manual::x509_generation, (SCM cert, SCM time),
           "Make @var{cert} valid from @var{time}, in seconds since the Epoch (as "
           "@code{current-time} gives), up to the end of the year 9999.") {
-  X509Certificate& c = certificate_argument(cert, 1);
-  set_certificate_activation_time(c, time_argument(time, 2));
-  return SCM_UNSPECIFIED;
+  return set_field(cert, [&](gnutls_x509_crt_t handle) {
+    return gnutls_x509_crt_set_activation_time(handle, time_argument(time, 2));
+  });
 }
 
 GG_DEFINE(set_x509_certificate_expiration_time_x, "set-x509-certificate-expiration-time!",
@@ -126,9 +151,9 @@ GG_DEFINE(set_x509_certificate_expiration_time_x, "set-x509-certificate-expirati
           "expiration date, which RFC 5280 writes as the last second of 9999 "
           "(253402300799, what @code{x509-certificate-expiration-time} then "
           "reads).") {
-  X509Certificate& c = certificate_argument(cert, 1);
-  set_certificate_expiration_time(c, time_argument(time, 2, kNoWellDefinedExpiration));
-  return SCM_UNSPECIFIED;
+  return set_field(cert, [&](gnutls_x509_crt_t handle) {
+    return gnutls_x509_crt_set_expiration_time(handle, time_argument(time, 2, kNoWellDefinedExpiration));
+  });
 }
 
 GG_DEFINE(set_x509_certificate_ca_status_x, "set-x509-certificate-ca-status!", manual::x509_generation,
@@ -136,11 +161,10 @@ GG_DEFINE(set_x509_certificate_ca_status_x, "set-x509-certificate-ca-status!", m
           "Give @var{cert} the basic constraints extension saying whether it is the "
           "certificate of a certificate authority: @var{ca} is @code{#t} or "
           "@code{#f}.") {
-  X509Certificate& c = certificate_argument(cert, 1);
-  if (!scm_is_bool(ca)) throw WrongTypeArgument(2, ca, "boolean");
-  int r = gnutls_x509_crt_set_ca_status(c.get(), scm_is_true(ca) ? 1 : 0);
-  if (r < 0) throw GnutlsError(r);
-  return SCM_UNSPECIFIED;
+  return set_field(cert, [&](gnutls_x509_crt_t handle) {
+    if (!scm_is_bool(ca)) throw WrongTypeArgument(2, ca, "boolean");
+    return gnutls_x509_crt_set_ca_status(handle, scm_is_true(ca) ? 1 : 0);
+  });
 }
 
 GG_DEFINE(set_x509_certificate_key_usage_x, "set-x509-certificate-key-usage!", manual::x509_generation,
@@ -148,11 +172,9 @@ GG_DEFINE(set_x509_certificate_key_usage_x, "set-x509-certificate-key-usage!", m
           "Give @var{cert} the key usage extension allowing the uses in the list "
           "@var{usages} of @code{key-usage/} values (for a CA, "
           "@code{key-usage/key-cert-sign}).") {
-  X509Certificate& c = certificate_argument(cert, 1);
-  unsigned usage = enumerate_flags(EnumKind::key_usage, usages, 2);
-  int r = gnutls_x509_crt_set_key_usage(c.get(), usage);
-  if (r < 0) throw GnutlsError(r);
-  return SCM_UNSPECIFIED;
+  return set_field(cert, [&](gnutls_x509_crt_t handle) {
+    return gnutls_x509_crt_set_key_usage(handle, enumerate_flags(EnumKind::key_usage, usages, 2));
+  });
 }
 
 GG_DEFINE(set_x509_certificate_subject_key_id_x, "set-x509-certificate-subject-key-id!",
@@ -160,11 +182,7 @@ GG_DEFINE(set_x509_certificate_subject_key_id_x, "set-x509-certificate-subject-k
           "Give @var{cert} the subject key identifier @var{id}, a non-empty "
           "bytevector (usually @code{x509-certificate-key-id} of the certificate "
           "once its key is set).") {
-  X509Certificate& c = certificate_argument(cert, 1);
-  gnutls_datum_t datum = identifier_argument(id, 2);
-  int r = gnutls_x509_crt_set_subject_key_id(c.get(), datum.data, datum.size);
-  if (r < 0) throw GnutlsError(r);
-  return SCM_UNSPECIFIED;
+  return set_key_identifier(cert, id, gnutls_x509_crt_set_subject_key_id);
 }
 
 GG_DEFINE(set_x509_certificate_authority_key_id_x, "set-x509-certificate-authority-key-id!",
@@ -173,11 +191,7 @@ GG_DEFINE(set_x509_certificate_authority_key_id_x, "set-x509-certificate-authori
           "bytevector: the subject key identifier of its issuer.  "
           "@code{sign-x509-certificate!} sets it itself when the issuer has one "
           "and @var{cert} has none.") {
-  X509Certificate& c = certificate_argument(cert, 1);
-  gnutls_datum_t datum = identifier_argument(id, 2);
-  int r = gnutls_x509_crt_set_authority_key_id(c.get(), datum.data, datum.size);
-  if (r < 0) throw GnutlsError(r);
-  return SCM_UNSPECIFIED;
+  return set_key_identifier(cert, id, gnutls_x509_crt_set_authority_key_id);
 }
 
 GG_DEFINE(set_x509_certificate_subject_alternative_name_x, "set-x509-certificate-subject-alternative-name!",
@@ -207,8 +221,7 @@ GG_DEFINE(sign_x509_certificate_x, "sign-x509-certificate!", manual::x509_genera
           "certificate).  The subject of @var{issuer} becomes the issuer of "
           "@var{cert} and, unless @var{cert} has an authority key identifier or is "
           "of version 1, the subject key identifier of @var{issuer} (if any) "
-          "becomes it.  Set every "
-          "other field first: signing is the last step.") {
+          "becomes it.  Set every other field first: signing is the last step.") {
   X509Certificate& c = certificate_argument(cert, 1);
   X509Certificate& i = certificate_argument(issuer, 2);
   X509PrivateKey& k = private_key_argument(issuer_key, 3);
@@ -220,11 +233,7 @@ GG_DEFINE(export_x509_certificate, "export-x509-certificate", manual::x509_gener
           "Return @var{cert} encoded as @var{format} says "
           "(@code{x509-certificate-format/pem} or @code{x509-certificate-format/der}), "
           "a u8vector that @code{import-x509-certificate} reads back.") {
-  X509Certificate& c = certificate_argument(cert, 1);
-  gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
-  OwnedDatum out;
-  export_certificate(c, fmt, out);
-  return u8vector_from(out.get().data, out.get().size);
+  return exported<OwnedDatum>(certificate_argument(cert, 1), format, export_certificate);
 }
 
 GG_DEFINE(export_x509_private_key, "export-x509-private-key", manual::x509_generation, (SCM key, SCM format),
@@ -232,11 +241,7 @@ GG_DEFINE(export_x509_private_key, "export-x509-private-key", manual::x509_gener
           "@var{format} says (PKCS#1 for RSA keys), a u8vector that "
           "@code{import-x509-private-key} reads back.  Anyone who holds it holds "
           "the key.") {
-  X509PrivateKey& k = private_key_argument(key, 1);
-  gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
-  SecretDatum out;
-  export_private_key(k, fmt, out);
-  return u8vector_from(out.get().data, out.get().size);
+  return exported<SecretDatum>(private_key_argument(key, 1), format, export_private_key);
 }
 
 GG_DEFINE(generate_x509_private_key, "generate-x509-private-key", manual::x509_generation,

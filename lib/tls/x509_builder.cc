@@ -34,22 +34,9 @@ bool serial_acceptable(const uint8_t* serial, size_t size) {
   return size > 0 && size <= kMaxSerialSize && (serial[0] & 0x80) == 0;
 }
 
-void set_certificate_serial(const X509Certificate& cert, const uint8_t* serial, size_t size) {
-  if (!serial_acceptable(serial, size)) throw GnutlsError(GNUTLS_E_INVALID_REQUEST);
-  check(gnutls_x509_crt_set_serial(cert.get(), serial, size));
-}
-
 std::vector<uint8_t> certificate_serial(const X509Certificate& cert) {
   return read_sized(
       [&](void* buffer, size_t* size) { return gnutls_x509_crt_get_serial(cert.get(), buffer, size); });
-}
-
-void set_certificate_activation_time(const X509Certificate& cert, time_t when) {
-  check(gnutls_x509_crt_set_activation_time(cert.get(), when));
-}
-
-void set_certificate_expiration_time(const X509Certificate& cert, time_t when) {
-  check(gnutls_x509_crt_set_expiration_time(cert.get(), when));
 }
 
 // GnuTLS answers (time_t)-1 both for an error and for "no well-defined

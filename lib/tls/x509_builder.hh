@@ -33,13 +33,9 @@ inline constexpr time_t kNoWellDefinedExpiration = static_cast<time_t>(-1);
 // bytes as they are, and a first bit set reads as a negative number).
 bool serial_acceptable(const uint8_t* serial, size_t size);
 
-// `serial` must be acceptable (serial_acceptable).
-void set_certificate_serial(const X509Certificate& cert, const uint8_t* serial, size_t size);
 // The serial as written in the certificate, of any length.
 std::vector<uint8_t> certificate_serial(const X509Certificate& cert);
 
-void set_certificate_activation_time(const X509Certificate& cert, time_t when);
-void set_certificate_expiration_time(const X509Certificate& cert, time_t when);
 time_t certificate_activation_time(const X509Certificate& cert);
 time_t certificate_expiration_time(const X509Certificate& cert);
 
