@@ -6,6 +6,7 @@
 
 (use-modules (srfi srfi-64)
              (ice-9 match)
+             (rnrs bytevectors)
              (test-support)
              (test-certificates)
              (external-peers)
@@ -73,6 +74,15 @@ the protocol and the line it read, or the handshake's error."
                           "--infile" cert))
            (list server.pem expired.pem)))
 
+    (test-equal "a 26-octet serial made by openssl reads back whole"
+      (u8-list->bytevector (iota 26 1))
+      (let ((long.pem (file "long.pem")))
+        (exit-status "openssl" "req" "-x509" "-newkey" "ec" "-pkeyopt"
+                     "ec_paramgen_curve:P-256" "-nodes" "-keyout" "/dev/null"
+                     "-subj" "/CN=long" "-days" "1" "-out" long.pem "-set_serial"
+                     "0x0102030405060708090a0b0c0d0e0f101112131415161718191a")
+        (x509-certificate-serial
+         (import-x509-certificate (read-file-bytes long.pem) x509-certificate-format/pem))))
     (define (s-client-against cert)
       "What `openssl s_client' verifying localhost against the CA makes of
 our server presenting CERT: our server's outcome, the client's exit status

@@ -91,6 +91,40 @@
          '("localhost" "127.0.0.1" "::1" "example.org")))
   (test-equal "expires in 2100" year-2100 (x509-certificate-expiration-time server)))
 
+(test-group "other names and a given authority key id"
+  (let ((cert (make-x509-certificate)))
+    (set-x509-certificate-version! cert 3)
+    (set-x509-certificate-serial! cert #vu8(9))
+    (set-x509-certificate-dn-by-oid! cert "2.5.4.3" "by dotted OID")
+    (set-x509-certificate-dn-by-oid! cert oid/pkcs9-email "someone@example.org")
+    (set-x509-certificate-key! cert server-key)
+    (set-x509-certificate-activation-time! cert year-2040)
+    (set-x509-certificate-expiration-time! cert year-2100)
+    (set-x509-certificate-authority-key-id! cert #vu8(1 2 3 4))
+    (set-x509-certificate-subject-alternative-name!
+     cert x509-subject-alternative-name/rfc822name "someone@example.org")
+    (set-x509-certificate-subject-alternative-name!
+     cert x509-subject-alternative-name/uri "https://example.org/")
+    (sign-x509-certificate! cert ca ca-key)
+    (test-equal "a dotted OID and an e-mail attribute"
+      '("2.5.4.3" "1.2.840.113549.1.9.1")
+      (list (x509-certificate-dn-oid cert 0) (x509-certificate-dn-oid cert 1)))
+    (test-equal "e-mail and URI names"
+      `((,x509-subject-alternative-name/rfc822name "someone@example.org")
+        (,x509-subject-alternative-name/uri "https://example.org/"))
+      (alternative-names cert))
+    (test-equal "signing keeps the authority key id it was given" #vu8(1 2 3 4)
+      (x509-certificate-authority-key-id cert))))
+
+(test-group "an empty certificate"
+  (let ((cert (make-x509-certificate)))
+    (test-equal "its getters answer or raise gnutls-error"
+      '(-1 -1 gnutls-error gnutls-error)
+      (list (x509-certificate-activation-time cert)
+            (x509-certificate-expiration-time cert)
+            (error-key (lambda () (x509-certificate-ca-status cert)))
+            (error-key (lambda () (x509-certificate-serial cert)))))))
+
 (test-group "times"
   (define (validity activation expiration)
     (let ((cert (make-host-certificate server-key ca ca-key #:activation activation
