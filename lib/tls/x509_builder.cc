@@ -28,6 +28,13 @@ std::vector<uint8_t> read_sized(Get get) {
   return bytes;
 }
 
+bool has_authority_key_id(gnutls_x509_crt_t cert) {
+  size_t size = 0;
+  unsigned critical = 0;
+  return gnutls_x509_crt_get_authority_key_id(cert, nullptr, &size, &critical) !=
+         GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE;
+}
+
 }  // namespace
 
 bool serial_acceptable(const uint8_t* serial, size_t size) {
@@ -77,21 +84,14 @@ bool add_subject_alternative_name(const X509Certificate& cert, gnutls_x509_subje
 
 void sign_certificate(const X509Certificate& cert, const X509Certificate& issuer, const X509PrivateKey& key) {
   // Extensions need version 3: a version 1 certificate gets none.
-  if (cert.get() != issuer.get() && gnutls_x509_crt_get_version(cert.get()) >= 3) {
-    auto has_authority_key_id = [&] {
-      size_t size = 0;
+  if (cert.get() != issuer.get() && gnutls_x509_crt_get_version(cert.get()) >= 3 &&
+      !has_authority_key_id(cert.get())) {
+    std::vector<uint8_t> id = read_sized([&](void* buffer, size_t* size) {
       unsigned critical = 0;
-      int r = gnutls_x509_crt_get_authority_key_id(cert.get(), nullptr, &size, &critical);
-      return r != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE;
-    };
-    if (!has_authority_key_id()) {
-      std::vector<uint8_t> id = read_sized([&](void* buffer, size_t* size) {
-        unsigned critical = 0;
-        int r = gnutls_x509_crt_get_subject_key_id(issuer.get(), buffer, size, &critical);
-        return r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE ? 0 : r;
-      });
-      if (!id.empty()) check(gnutls_x509_crt_set_authority_key_id(cert.get(), id.data(), id.size()));
-    }
+      int r = gnutls_x509_crt_get_subject_key_id(issuer.get(), buffer, size, &critical);
+      return r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE ? 0 : r;
+    });
+    if (!id.empty()) check(gnutls_x509_crt_set_authority_key_id(cert.get(), id.data(), id.size()));
   }
   check(gnutls_x509_crt_sign(cert.get(), issuer.get(), key.get()));
   // GnuTLS reads some extensions (subject alternative names) once, when a

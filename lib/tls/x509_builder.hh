@@ -1,7 +1,7 @@
 // Making X.509 certificates: the fields and extensions a certificate
 // authority sets, signing, exporting, and generating X.509 private keys.
-// Every function throws GnutlsError when GnuTLS refuses, and checks what
-// GnuTLS itself does not (serial sizes, time ranges, address syntax).
+// Every function throws GnutlsError when GnuTLS refuses; the limits GnuTLS
+// leaves to its callers (serial sizes, time ranges) are stated here.
 #pragma once
 
 #include "datum.hh"
@@ -50,9 +50,9 @@ bool add_subject_alternative_name(const X509Certificate& cert, gnutls_x509_subje
                                   const std::string& name);
 
 // Sign `cert` as `issuer` with `key` (the issuer's): the issuer's subject
-// becomes the issuer name of `cert` and, unless `cert` already has an
-// authority key identifier (and is of version 3), the issuer's subject key
-// identifier becomes it.
+// becomes the issuer name of `cert` and, when `cert` is of version 3 and
+// has no authority key identifier, the issuer's subject key identifier
+// becomes it.
 void sign_certificate(const X509Certificate& cert, const X509Certificate& issuer, const X509PrivateKey& key);
 
 // The encoding of `cert` in `format`.
