@@ -16,6 +16,47 @@ namespace {
 // distinct objects, but GnuTLS never returns them.
 constexpr int kObsoleteLzo = -0x4c5a;
 
+// The OIDs of the oid kind, named as guile-gnutls named them: a value of
+// the kind is its index here, and ->string gives the Scheme name.
+struct OidName {
+  const char* name;
+  const char* oid;
+};
+constexpr OidName kOids[] = {
+    {"x520-country-name", GNUTLS_OID_X520_COUNTRY_NAME},
+    {"x520-organization-name", GNUTLS_OID_X520_ORGANIZATION_NAME},
+    {"x520-organizational-unit-name", GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME},
+    {"x520-common-name", GNUTLS_OID_X520_COMMON_NAME},
+    {"x520-locality-name", GNUTLS_OID_X520_LOCALITY_NAME},
+    {"x520-state-or-province-name", GNUTLS_OID_X520_STATE_OR_PROVINCE_NAME},
+    {"x520-initials", GNUTLS_OID_X520_INITIALS},
+    {"x520-generation-qualifier", GNUTLS_OID_X520_GENERATION_QUALIFIER},
+    {"x520-surname", GNUTLS_OID_X520_SURNAME},
+    {"x520-given-name", GNUTLS_OID_X520_GIVEN_NAME},
+    {"x520-title", GNUTLS_OID_X520_TITLE},
+    {"x520-dn-qualifier", GNUTLS_OID_X520_DN_QUALIFIER},
+    {"x520-pseudonym", GNUTLS_OID_X520_PSEUDONYM},
+    {"x520-postalcode", GNUTLS_OID_X520_POSTALCODE},
+    {"x520-name", GNUTLS_OID_X520_NAME},
+    {"ldap-dc", GNUTLS_OID_LDAP_DC},
+    {"ldap-uid", GNUTLS_OID_LDAP_UID},
+    {"pkcs9-email", GNUTLS_OID_PKCS9_EMAIL},
+    {"pkix-date-of-birth", GNUTLS_OID_PKIX_DATE_OF_BIRTH},
+    {"pkix-place-of-birth", GNUTLS_OID_PKIX_PLACE_OF_BIRTH},
+    {"pkix-gender", GNUTLS_OID_PKIX_GENDER},
+    {"pkix-country-of-citizenship", GNUTLS_OID_PKIX_COUNTRY_OF_CITIZENSHIP},
+    {"pkix-country-of-residence", GNUTLS_OID_PKIX_COUNTRY_OF_RESIDENCE},
+    {"aia", GNUTLS_OID_AIA},
+    {"ad-ocsp", GNUTLS_OID_AD_OCSP},
+    {"ad-caissuers", GNUTLS_OID_AD_CAISSUERS},
+};
+
+std::vector<EnumValueSpec> oid_values() {
+  std::vector<EnumValueSpec> values;
+  for (const OidName& oid : kOids) values.push_back({oid.name, static_cast<int>(values.size())});
+  return values;
+}
+
 #define DESCRIBE(fn, type) [](int v) -> const char* { return fn(static_cast<type>(v)); }
 
 }  // namespace
@@ -507,6 +548,7 @@ const std::vector<EnumTypeSpec>& enumerate_table() {
       {"umac-96", GNUTLS_MAC_UMAC_96},
       {"umac-128", GNUTLS_MAC_UMAC_128},
     }},
+    {EnumKind::oid, "oid", nullptr, oid_values()},
     {EnumKind::openpgp_certificate_format, "openpgp-certificate-format", nullptr, {
       {"raw", GNUTLS_OPENPGP_FMT_RAW},
       {"base64", GNUTLS_OPENPGP_FMT_BASE64},
@@ -593,5 +635,9 @@ const std::vector<EnumTypeSpec>& enumerate_table() {
   return table;
 }
 // clang-format on
+
+const char* oid_argument(SCM obj, int position) {
+  return kOids[enumerate_value(EnumKind::oid, obj, position)].oid;
+}
 
 }  // namespace gg

@@ -30,6 +30,7 @@ enum class EnumKind {
   key_usage,
   kx,
   mac,
+  oid,
   openpgp_certificate_format,
   params,
   pk_algorithm,
@@ -79,6 +80,8 @@ inline gnutls_x509_crt_fmt_t format_argument(SCM obj, int position) {
   return static_cast<gnutls_x509_crt_fmt_t>(
       enumerate_value(EnumKind::x509_certificate_format, obj, position));
 }
+// The dotted OID ("2.5.4.3") an oid/ argument names.
+const char* oid_argument(SCM obj, int position);
 bool is_enumerate(EnumKind kind, SCM obj);
 
 // The bitwise OR of a list of values of `kind` (flags); position names the

@@ -13,7 +13,8 @@
              (gnutls)
              (ice-9 match)
              (ice-9 rdelim)
-             (ice-9 textual-ports))
+             (ice-9 textual-ports)
+             ((ice-9 binary-ports) #:select (get-bytevector-all)))
 
 (define source-root (or (getenv "MESON_SOURCE_ROOT") "."))
 (define examples-directory (string-append source-root "/examples"))
@@ -222,7 +223,8 @@ module does not export."
 (define examples-run
   '("anonymous-demo.scm" "anonymous-server.scm" "anonymous-client.scm"
     "x509-server.scm" "https-get.scm"
-    "nonblocking-echo-server.scm"))
+    "nonblocking-echo-server.scm"
+    "certificate-authority.scm"))
 
 (test-begin "examples")
 
@@ -349,6 +351,37 @@ module does not export."
       (count (lambda (line)
                (string=? line "server: connection closed after 20 lines"))
              (output-lines output)))))
+
+(test-example "certificate-authority.scm"
+  (let ((dir (make-temporary-directory)))
+    (dynamic-wind
+      (const #t)
+      (lambda ()
+        (let-values (((status output) (run-example "certificate-authority.scm" dir)))
+          (test-equal "it exits 0" 0 status)
+          (test-equal "the client verified the server and got its answer"
+            '("server: received \"client\""
+              "client: verified CN=localhost,O=Example, issued by CN=Example CA,O=Example"
+              "client: the server said \"hello, client\"")
+            (sort (filter (lambda (line) (not (string-prefix? "wrote" line)))
+                          (output-lines output))
+                  string>?))
+          (test-equal "the files it wrote: the server certificate signed by the CA"
+            '("CN=localhost,O=Example" "CN=Example CA,O=Example")
+            (let ((read-cert (lambda (name)
+                               (import-x509-certificate
+                                (call-with-input-file (string-append dir "/" name)
+                                  get-bytevector-all #:binary #t)
+                                x509-certificate-format/pem))))
+              (list (x509-certificate-dn (read-cert "server.pem"))
+                    (x509-certificate-issuer-dn (read-cert "server.pem")))))
+          (test-assert "and the key for it"
+            (x509-private-key?
+             (import-x509-private-key
+              (call-with-input-file (string-append dir "/server-key.pem")
+                get-bytevector-all #:binary #t)
+              x509-certificate-format/pem)))))
+      (lambda () (delete-directory-tree dir)))))
 
 (test-end "examples")
 (test-exit)
