@@ -9,6 +9,9 @@
 #include "foreign.hh"
 #include "procedures.hh"
 
+#include <deque>
+#include <string>
+
 namespace gg {
 
 GG_INITIALIZER(define_hash_types) {
@@ -28,15 +31,29 @@ struct Kind;
 template <>
 struct Kind<Hash> {
   static constexpr EnumKind algorithms = EnumKind::digest;
+  static constexpr char object[] = "(SCM hash)";
+  static constexpr char object_and_data[] = "(SCM hash, SCM data)";
 };
 template <>
 struct Kind<Hmac> {
   static constexpr EnumKind algorithms = EnumKind::mac;
+  static constexpr char object[] = "(SCM hmac)";
+  static constexpr char object_and_data[] = "(SCM hmac, SCM data)";
 };
+constexpr char kAlgorithm[] = "(SCM algorithm)";
 
 template <class Digest>
 typename Digest::Algorithm algorithm_argument(SCM obj, int position) {
   return static_cast<typename Digest::Algorithm>(enumerate_value(Kind<Digest>::algorithms, obj, position));
+}
+
+// The first two arguments of make-hmac and hmac-direct.
+struct MacAndKey {
+  gnutls_mac_algorithm_t algorithm;
+  ByteSpan key;
+};
+MacAndKey mac_and_key_arguments(SCM algorithm, SCM key) {
+  return {algorithm_argument<Hmac>(algorithm, 1), bytevector_argument(key, 2)};
 }
 
 // A fresh bytevector of the digest's length, filled by `write`.
@@ -76,7 +93,61 @@ SCM length(SCM algorithm) {
   return scm_from_size_t(Digest::length_of(algorithm_argument<Digest>(algorithm, 1)));
 }
 
+// A procedure hash and hmac objects share, as GG_DEFINE would define it:
+// one of the bodies above, with the name and docstring of a kind, given
+// at init.
+template <auto Body, const char* Arguments>
+struct SharedProcedure {
+  static inline const char* scheme_name = nullptr;
+  static inline const char* procedure_name = nullptr;
+  static constexpr const char* section = manual::hashing;
+  static inline const char* documentation = nullptr;
+  static constexpr const char* c_arguments = Arguments;
+  static constexpr auto prelude = nullptr;
+  static constexpr auto body = Body;
+
+  static void define(const std::string& name, const std::string& doc) {
+    static std::deque<std::string> texts;  // what the registry points to
+    scheme_name = procedure_name = texts.emplace_back(name).c_str();
+    documentation = texts.emplace_back(doc).c_str();
+    procedure_registry().push_back(procedure_detail::procedure_spec<SharedProcedure>(body));
+  }
+};
+
+// How the shared procedures of a kind are named and described.
+struct KindWords {
+  std::string prefix;          // "hash": hash!, hash-output ...
+  std::string noun;            // "digest"
+  std::string enumerate_type;  // "digest/"
+  std::string restart;         // how output starts over
+};
+
+template <class Digest>
+void define_shared_procedures(const KindWords& w) {
+  using K = Kind<Digest>;
+  std::string object = "@var{" + w.prefix + "}";
+  SharedProcedure<&feed<Digest>, K::object_and_data>::define(
+      w.prefix + "!", "Add the bytevector @var{data} to the running " + w.noun + " " + object + ".");
+  SharedProcedure<&output<Digest>, K::object>::define(
+      w.prefix + "-output", "Return, as a bytevector, the " + w.noun + " of what was added to " + object +
+                                " so far.  " + object + " then starts over" + w.restart + ".");
+  SharedProcedure<&copy<Digest>, K::object>::define(
+      w.prefix + "-copy", "Return a new running " + w.noun + " in the state " + object +
+                              " is in now; the two then go on independently.");
+  SharedProcedure<&algorithm<Digest>, K::object>::define(
+      w.prefix + "-algorithm",
+      "Return the @code{" + w.enumerate_type + "} algorithm of the running " + w.noun + " " + object + ".");
+  SharedProcedure<&length<Digest>, kAlgorithm>::define(
+      w.prefix + "-length", "Return the size in bytes of a " + w.noun + " by the @code{" + w.enumerate_type +
+                                "} algorithm @var{algorithm}, or 0 if GnuTLS does not know it.");
+}
+
 }  // namespace
+
+GG_INITIALIZER(define_shared_hash_and_hmac_procedures) {
+  define_shared_procedures<Hash>({"hash", "digest", "digest/", ", as if just made"});
+  define_shared_procedures<Hmac>({"hmac", "MAC", "mac/", " with the same key"});
+}
 
 // ---- hash
 
@@ -86,34 +157,6 @@ GG_DEFINE(make_hash, "make-hash", manual::hashing, (SCM algorithm),
           "@code{error/unknown-algorithm} for an algorithm GnuTLS cannot compute "
           "(@code{digest/null}, @code{digest/shake-128} ...).") {
   return Foreign<Hash>::make(algorithm_argument<Hash>(algorithm, 1));
-}
-
-GG_DEFINE(hash_x, "hash!", manual::hashing, (SCM hash, SCM data),
-          "Add the bytevector @var{data} to the running digest @var{hash}.") {
-  return feed<Hash>(hash, data);
-}
-
-GG_DEFINE(hash_output, "hash-output", manual::hashing, (SCM hash),
-          "Return, as a bytevector, the digest of what was added to @var{hash} so far.  "
-          "@var{hash} then starts over, as if just made.") {
-  return output<Hash>(hash);
-}
-
-GG_DEFINE(hash_copy, "hash-copy", manual::hashing, (SCM hash),
-          "Return a new running digest in the state @var{hash} is in now; the two then go on "
-          "independently.") {
-  return copy<Hash>(hash);
-}
-
-GG_DEFINE(hash_algorithm, "hash-algorithm", manual::hashing, (SCM hash),
-          "Return the @code{digest/} algorithm of the running digest @var{hash}.") {
-  return algorithm<Hash>(hash);
-}
-
-GG_DEFINE(hash_length, "hash-length", manual::hashing, (SCM algorithm),
-          "Return the size in bytes of a digest by the @code{digest/} algorithm "
-          "@var{algorithm}, or 0 if GnuTLS does not know it.") {
-  return length<Hash>(algorithm);
 }
 
 GG_DEFINE(hash_direct, "hash-direct", manual::hashing, (SCM algorithm, SCM data),
@@ -132,37 +175,8 @@ GG_DEFINE(make_hmac, "make-hmac", manual::hashing, (SCM algorithm, SCM key),
           "bytevector @var{key}: feed it with @code{hmac!} and read it with @code{hmac-output}.  "
           "An HMAC takes a key of any length; the other MACs (CMAC, GMAC, UMAC ...) a key of "
           "exactly their key size, and raise @code{error/invalid-request} on any other.") {
-  auto a = algorithm_argument<Hmac>(algorithm, 1);
-  ByteSpan k = bytevector_argument(key, 2);
-  return Foreign<Hmac>::make(a, k.data, k.size);
-}
-
-GG_DEFINE(hmac_x, "hmac!", manual::hashing, (SCM hmac, SCM data),
-          "Add the bytevector @var{data} to the running MAC @var{hmac}.") {
-  return feed<Hmac>(hmac, data);
-}
-
-GG_DEFINE(hmac_output, "hmac-output", manual::hashing, (SCM hmac),
-          "Return, as a bytevector, the MAC of what was added to @var{hmac} so far.  @var{hmac} "
-          "then starts over with the same key.") {
-  return output<Hmac>(hmac);
-}
-
-GG_DEFINE(hmac_copy, "hmac-copy", manual::hashing, (SCM hmac),
-          "Return a new running MAC in the state @var{hmac} is in now; the two then go on "
-          "independently.") {
-  return copy<Hmac>(hmac);
-}
-
-GG_DEFINE(hmac_algorithm, "hmac-algorithm", manual::hashing, (SCM hmac),
-          "Return the @code{mac/} algorithm of the running MAC @var{hmac}.") {
-  return algorithm<Hmac>(hmac);
-}
-
-GG_DEFINE(hmac_length, "hmac-length", manual::hashing, (SCM algorithm),
-          "Return the size in bytes of a MAC by the @code{mac/} algorithm @var{algorithm}; "
-          "0 if GnuTLS does not know it.") {
-  return length<Hmac>(algorithm);
+  MacAndKey m = mac_and_key_arguments(algorithm, key);
+  return Foreign<Hmac>::make(m.algorithm, m.key.data, m.key.size);
 }
 
 GG_DEFINE(hmac_direct, "hmac-direct", manual::hashing, (SCM algorithm, SCM key, SCM data),
@@ -170,11 +184,11 @@ GG_DEFINE(hmac_direct, "hmac-direct", manual::hashing, (SCM algorithm, SCM key, 
           "@var{key} by the @code{mac/} algorithm @var{algorithm}.  The MACs that take a nonce "
           "(UMAC, GMAC) raise @code{error/invalid-request} here: use @code{make-hmac} and "
           "@code{set-hmac-nonce!}.") {
-  auto a = algorithm_argument<Hmac>(algorithm, 1);
-  ByteSpan k = bytevector_argument(key, 2);
+  MacAndKey m = mac_and_key_arguments(algorithm, key);
   ByteSpan bytes = bytevector_argument(data, 3);
-  return digest_bytevector(Hmac::usable_length(a),
-                           [&](void* out) { Hmac::direct(a, k.data, k.size, bytes.data, bytes.size, out); });
+  return digest_bytevector(Hmac::usable_length(m.algorithm), [&](void* out) {
+    Hmac::direct(m.algorithm, m.key.data, m.key.size, bytes.data, bytes.size, out);
+  });
 }
 
 GG_DEFINE(mac_nonce_size, "mac-nonce-size", manual::hashing, (SCM algorithm),
