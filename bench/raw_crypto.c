@@ -89,10 +89,9 @@ static double aead(size_t total, size_t message) {
 static double sign(int ed25519, long count) {
   gnutls_privkey_t key;
   check(gnutls_privkey_init(&key), "privkey_init");
-  check(gnutls_privkey_generate(key, ed25519 ? GNUTLS_PK_EDDSA_ED25519 : GNUTLS_PK_ECDSA,
-                                GNUTLS_CURVE_TO_BITS(ed25519 ? GNUTLS_ECC_CURVE_ED25519
-                                                             : GNUTLS_ECC_CURVE_SECP256R1),
-                                0),
+  check(gnutls_privkey_generate(
+            key, ed25519 ? GNUTLS_PK_EDDSA_ED25519 : GNUTLS_PK_ECDSA,
+            GNUTLS_CURVE_TO_BITS(ed25519 ? GNUTLS_ECC_CURVE_ED25519 : GNUTLS_ECC_CURVE_SECP256R1), 0),
         "privkey_generate");
   gnutls_sign_algorithm_t algorithm = ed25519 ? GNUTLS_SIGN_EDDSA_ED25519 : GNUTLS_SIGN_ECDSA_SHA256;
   unsigned char bytes[64] = {4};
