@@ -4,6 +4,7 @@
 // kept from older bindings (they are the same object).
 #include "enumerates.hh"
 
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/openpgp.h>
 #include <gnutls/x509.h>
@@ -270,6 +271,12 @@ const std::vector<EnumTypeSpec>& enumerate_table() {
       {"sha3-256", GNUTLS_DIG_SHA3_256},
       {"sha3-384", GNUTLS_DIG_SHA3_384},
       {"sha3-512", GNUTLS_DIG_SHA3_512},
+      {"md5-sha1", GNUTLS_DIG_MD5_SHA1},
+      {"gostr-94", GNUTLS_DIG_GOSTR_94},
+      {"streebog-256", GNUTLS_DIG_STREEBOG_256},
+      {"streebog-512", GNUTLS_DIG_STREEBOG_512},
+      {"shake-128", GNUTLS_DIG_SHAKE_128},
+      {"shake-256", GNUTLS_DIG_SHAKE_256},
     }},
     {EnumKind::error, "error", [](int v) -> const char* { return gnutls_strerror(v); }, {
       {"success", GNUTLS_E_SUCCESS},
@@ -544,9 +551,27 @@ const std::vector<EnumTypeSpec>& enumerate_table() {
       {"sha384", GNUTLS_MAC_SHA384},
       {"sha512", GNUTLS_MAC_SHA512},
       {"sha224", GNUTLS_MAC_SHA224},
+      {"sha3-224", GNUTLS_MAC_SHA3_224},
+      {"sha3-256", GNUTLS_MAC_SHA3_256},
+      {"sha3-384", GNUTLS_MAC_SHA3_384},
+      {"sha3-512", GNUTLS_MAC_SHA3_512},
+      {"md5-sha1", GNUTLS_MAC_MD5_SHA1},
+      {"gostr-94", GNUTLS_MAC_GOSTR_94},
+      {"streebog-256", GNUTLS_MAC_STREEBOG_256},
+      {"streebog-512", GNUTLS_MAC_STREEBOG_512},
       {"aead", GNUTLS_MAC_AEAD},
       {"umac-96", GNUTLS_MAC_UMAC_96},
       {"umac-128", GNUTLS_MAC_UMAC_128},
+      {"aes-cmac-128", GNUTLS_MAC_AES_CMAC_128},
+      {"aes-cmac-256", GNUTLS_MAC_AES_CMAC_256},
+      {"aes-gmac-128", GNUTLS_MAC_AES_GMAC_128},
+      {"aes-gmac-192", GNUTLS_MAC_AES_GMAC_192},
+      {"aes-gmac-256", GNUTLS_MAC_AES_GMAC_256},
+      {"gost28147-tc26z-imit", GNUTLS_MAC_GOST28147_TC26Z_IMIT},
+      {"shake-128", GNUTLS_MAC_SHAKE_128},
+      {"shake-256", GNUTLS_MAC_SHAKE_256},
+      {"magma-omac", GNUTLS_MAC_MAGMA_OMAC},
+      {"kuznyechik-omac", GNUTLS_MAC_KUZNYECHIK_OMAC},
     }},
     {EnumKind::oid, "oid", nullptr, oid_values()},
     {EnumKind::openpgp_certificate_format, "openpgp-certificate-format", nullptr, {
@@ -584,6 +609,12 @@ const std::vector<EnumTypeSpec>& enumerate_table() {
     {EnumKind::psk_key_format, "psk-key-format", nullptr, {
       {"raw", GNUTLS_PSK_KEY_RAW},
       {"hex", GNUTLS_PSK_KEY_HEX},
+    }},
+    // No GnuTLS name function: ->string gives "nonce", "random", "key".
+    {EnumKind::random_level, "random-level", nullptr, {
+      {"nonce", GNUTLS_RND_NONCE},
+      {"random", GNUTLS_RND_RANDOM},
+      {"key", GNUTLS_RND_KEY},
     }},
     {EnumKind::server_name_type, "server-name-type", nullptr, {
       {"dns", GNUTLS_NAME_DNS},

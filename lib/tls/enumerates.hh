@@ -36,6 +36,7 @@ enum class EnumKind {
   pk_algorithm,
   protocol,
   psk_key_format,
+  random_level,
   server_name_type,
   sign_algorithm,
   x509_certificate_format,
