@@ -1,0 +1,355 @@
+;;; (gnutls connections): the one-call client and server, against real
+;;; peers on loopback (openssl s_server and s_client, gnutls-serv, and this
+;;; module's own server in a forked child).  Every failure must raise its
+;;; own `&tls-connection-error' kind and leave no descriptor open.
+
+(use-modules (srfi srfi-1)
+             (srfi srfi-64)
+             (rnrs bytevectors)
+             (ice-9 binary-ports)
+             (ice-9 exceptions)
+             (ice-9 match)
+             (ice-9 rdelim)
+             (ice-9 textual-ports)
+             (test-support)
+             (test-certificates)
+             (external-peers)
+             (cooperative-scheduler)
+             (gnutls)
+             (gnutls connections)
+             (web client)
+             (web response)
+             (web uri))
+
+(test-begin "connections")
+
+(define (open-fds)
+  "The number of descriptors this process has open."
+  (length (scandir "/proc/self/fd" (lambda (name) (not (member name '("." "..")))))))
+
+(define (outcome thunk)
+  "Call THUNK: (ok VALUE), or (KIND HOST) of the `&tls-connection-error'
+it raised, or (other EXCEPTION)."
+  (with-exception-handler
+      (lambda (e)
+        (if (tls-connection-error? e)
+            (list (tls-connection-error-kind e) (tls-connection-error-host e))
+            (list 'other (if (exception-with-message? e)
+                             (exception-message e)
+                             e))))
+    (lambda () (list 'ok (thunk)))
+    #:unwind? #t))
+
+(define (failure-and-fds thunk)
+  "THUNK's outcome, and the number of descriptors it left open."
+  (let* ((before (open-fds))
+         (result (outcome thunk)))
+    (gc)
+    (list result (- (open-fds) before))))
+
+(define (read-reply port line)
+  "Send LINE on PORT, return the line read back."
+  (put-string port line)
+  (newline port)
+  (force-output port)
+  (read-line port))
+
+(define (call-with-module-server server count respond proc)
+  "Serve COUNT connections with SERVER (a `make-tls-server') in a forked
+child on a free port of 127.0.0.1, each answered by (RESPOND PORT SESSION);
+call PROC with the port number.  The child is killed when PROC returns."
+  (let ((listener (socket PF_INET SOCK_STREAM 0)))
+    (setsockopt listener SOL_SOCKET SO_REUSEADDR 1)
+    (bind listener AF_INET INADDR_LOOPBACK 0)
+    (listen listener 8)
+    (flush-all-ports)
+    (let ((pid (primitive-fork)))
+      (if (zero? pid)
+          (begin
+            (alarm 30)
+            (do ((i 0 (+ i 1))) ((= i count))
+              (let ((socket (car (accept listener))))
+                (catch #t
+                  (lambda ()
+                    (let ((port (tls-server-port server socket)))
+                      (respond port (tls-port-session port))
+                      (close-port port)))
+                  (lambda args
+                    (format (current-error-port) "server: ~s~%" args)))
+                (close-port socket)))
+            (primitive-exit 0))
+          (begin
+            (close-port listener)
+            (dynamic-wind
+              (const #t)
+              (lambda () (proc (sockaddr:port (getsockname listener))))
+              (lambda ()
+                (kill pid SIGKILL)
+                (waitpid pid))))))))
+
+(define (report-and-drain port session)
+  "Write what SESSION negotiated on PORT, then read until the client goes."
+  (write (list (server-session-server-name session)
+               (session-resumed? session)
+               (session-alpn-protocol session))
+         port)
+  (newline port)
+  (force-output port)
+  (let loop ()
+    (unless (eof-object? (read-char port))
+      (loop))))
+
+(define (start-external command port)
+  "Start COMMAND and wait until it listens on PORT; return its pid."
+  (let ((pid (spawn-program (car command) (cdr command)
+                            #:stdout "/dev/null" #:stderr "/dev/null")))
+    (match (connect-when-listening port pid 20)
+      (#f (stop-program pid) (error "server did not listen" command))
+      (probe (close-port probe) pid))))
+
+(define (call-with-openssl-server arguments proc)
+  "Run `openssl s_server -rev' with ARGUMENTS on a free port and call PROC
+with the port number."
+  (let* ((port (free-loopback-port))
+         (pid (start-external
+               (append (list "openssl" "s_server" "-quiet" "-rev"
+                             "-accept" (string-append "127.0.0.1:" (number->string port)))
+                       arguments)
+               port)))
+    (dynamic-wind
+      (const #t)
+      (lambda () (proc port))
+      (lambda () (stop-program pid)))))
+
+(define have-programs
+  (and (certtool-available?)
+       (program-available? "openssl" "version")))
+
+(define (tests pki)
+  (define (file name) (pki-file pki name))
+  (define (s-server-certificate name)
+    (list "-cert" (file (symbol-append name '-cert)) "-key" (file (symbol-append name '-key))))
+  (define ca (file 'ca-cert))
+  (define server
+    (make-tls-server #:certificate-file (file 'server-cert) #:key-file (file 'server-key)
+                     #:hosts `(("wronghost.example" ,(file 'wronghost-cert)
+                                ,(file 'wronghost-key)))
+                     #:alpn-protocols '("h2" "http/1.1")))
+
+  ;; Verified connections, and each failure its own kind.
+  (call-with-openssl-server (s-server-certificate 'server)
+    (lambda (port)
+      (test-equal "a verified connect to openssl s_server"
+        (list (list 'ok "DLROW OLLEH") 0)
+        (failure-and-fds
+         (lambda ()
+           (let* ((record-port (open-tls-connection "localhost" port #:ca-file ca))
+                  (reply (read-reply record-port "hello world")))
+             (close-port record-port)
+             (string-upcase reply)))))
+      (test-equal "the session of the port" protocol/tls-1.3
+        (let* ((record-port (open-tls-connection "127.0.0.1" port #:ca-file ca))
+               (protocol (session-protocol (tls-port-session record-port))))
+          (close-port record-port)
+          protocol))
+      (test-equal "another host name: wrong-host"
+        '((wrong-host "wronghost.example") 0)
+        (failure-and-fds
+         (lambda ()
+           ;; The name resolves nowhere: connect over a socket of our own.
+           (let ((socket (socket PF_INET SOCK_STREAM 0)))
+             (connect socket AF_INET INADDR_LOOPBACK port)
+             (dynamic-wind
+               (const #t)
+               (lambda () (tls-client-port socket "wronghost.example" #:ca-file ca))
+               (lambda () (close-port socket)))))))
+      (test-equal "the system store does not trust the test CA: untrusted"
+        '((untrusted "localhost") 0)
+        (failure-and-fds (lambda () (open-tls-connection "localhost" port))))))
+  (call-with-openssl-server (s-server-certificate 'unknown)
+    (lambda (port)
+      (test-equal "an unknown authority: untrusted"
+        '((untrusted "localhost") 0)
+        (failure-and-fds (lambda () (open-tls-connection "localhost" port #:ca-file ca))))))
+  (call-with-openssl-server (s-server-certificate 'expired)
+    (lambda (port)
+      (test-equal "an expired certificate: expired"
+        '((expired "localhost") 0)
+        (failure-and-fds (lambda () (open-tls-connection "localhost" port #:ca-file ca))))
+      (test-equal "without verification, the expired certificate is accepted"
+        '(ok #t)
+        (outcome (lambda ()
+                   (let ((record-port (open-tls-connection "localhost" port #:verify? #f)))
+                     (close-port record-port)
+                     #t))))))
+  (test-equal "a name without address: no-address"
+    '((no-address "nonexistent.invalid") 0)
+    (failure-and-fds (lambda () (open-tls-connection "nonexistent.invalid" 443))))
+  (test-equal "nobody listens: refused"
+    (list (list 'refused "127.0.0.1") 0)
+    (failure-and-fds (lambda () (open-tls-connection "127.0.0.1" (free-loopback-port)))))
+  (test-equal "a server that never answers: timeout"
+    '((timeout "127.0.0.1") 0)
+    (let ((listener (socket PF_INET SOCK_STREAM 0)))
+      (bind listener AF_INET INADDR_LOOPBACK 0)
+      (listen listener 1)
+      (let ((result (failure-and-fds
+                     (lambda ()
+                       (open-tls-connection "127.0.0.1" (sockaddr:port (getsockname listener))
+                                            #:handshake-timeout 0.5)))))
+        (close-port listener)
+        result)))
+  (test-equal "a plain-text server: protocol"
+    '(protocol "127.0.0.1")
+    (let ((listener (socket PF_INET SOCK_STREAM 0)))
+      (bind listener AF_INET INADDR_LOOPBACK 0)
+      (listen listener 1)
+      (call-with-values
+          (lambda ()
+            (flush-all-ports)
+            (let ((pid (primitive-fork)))
+              (if (zero? pid)
+                  (let ((s (car (accept listener))))
+                    (alarm 10)
+                    (display "HTTP/1.0 400 Not TLS\r\n\r\n" s)
+                    (force-output s)
+                    (usleep 500000)
+                    (primitive-exit 0))
+                  (let ((result
+                         (car (failure-and-fds
+                               (lambda ()
+                                 (open-tls-connection
+                                  "127.0.0.1" (sockaddr:port (getsockname listener))))))))
+                    (kill pid SIGKILL)
+                    (waitpid pid)
+                    (close-port listener)
+                    result))))
+        (lambda (result) result))))
+
+  ;; ALPN against openssl.
+  (call-with-openssl-server (append (s-server-certificate 'server) '("-alpn" "h2,http/1.1"))
+    (lambda (port)
+      (test-equal "ALPN with openssl s_server" "http/1.1"
+        (let* ((record-port (open-tls-connection "localhost" port #:ca-file ca
+                                                 #:alpn-protocols '("http/1.1" "spdy/1")))
+               (protocol (session-alpn-protocol (tls-port-session record-port))))
+          (close-port record-port)
+          protocol))
+      (test-equal "no common protocol, required: protocol"
+        '((protocol "localhost") 0)
+        (failure-and-fds
+         (lambda ()
+           (open-tls-connection "localhost" port #:ca-file ca
+                                #:alpn-protocols '("spdy/1") #:alpn-required? #t))))))
+
+  ;; Resumption, against openssl and against this module's server.
+  (define (resumed-twice connect)
+    "Connect twice with CONNECT (a procedure of the session data or #f),
+returning whether each connection was resumed."
+    (let* ((first (connect #f))
+           (_ (read-reply first "x"))
+           (data (session-data (tls-port-session first)))
+           (resumed-first (session-resumed? (tls-port-session first))))
+      (close-port first)
+      (let* ((second (connect data))
+             (resumed (session-resumed? (tls-port-session second))))
+        (read-reply second "y")
+        (close-port second)
+        (list resumed-first resumed))))
+  (for-each
+   (match-lambda
+     ((label option priorities)
+      (call-with-openssl-server (append (s-server-certificate 'server) (list option))
+        (lambda (port)
+          (test-equal (string-append "resumption with openssl s_server, " label)
+            '(#f #t)
+            (resumed-twice
+             (lambda (data)
+               (open-tls-connection "localhost" port #:ca-file ca
+                                    #:priorities priorities #:session-data data))))))
+      (test-equal (string-append "resumption with this module's server, " label)
+        '(#f #t)
+        (call-with-module-server server 2
+          (lambda (port session)
+            (read-line port)
+            (report-and-drain port session))
+          (lambda (port)
+            (resumed-twice
+             (lambda (data)
+               (open-tls-connection "localhost" port #:ca-file ca
+                                    #:priorities priorities #:session-data data))))))))
+   `(("TLS 1.3" "-tls1_3" ,tls13-priorities)
+     ("TLS 1.2" "-tls1_2" ,tls12-priorities)))
+
+  ;; The server: what it reports, and each host its certificate.
+  (test-equal "this module's client and server: SNI and ALPN"
+    '("localhost" #f "h2")
+    (call-with-module-server server 1 report-and-drain
+      (lambda (port)
+        (let* ((record-port (open-tls-connection "localhost" port #:ca-file ca
+                                                 #:alpn-protocols '("h2"))))
+          (let ((report (read record-port)))
+            (close-port record-port)
+            report)))))
+  (for-each
+   (match-lambda
+     ((name expected)
+      (test-equal (string-append "openssl s_client -servername " name)
+        (list 0 #t)
+        (call-with-values
+            (lambda ()
+              (call-with-external-client
+               (lambda (port)
+                 (list "openssl" "s_client" "-connect"
+                       (string-append "127.0.0.1:" (number->string port))
+                       "-servername" name))
+               ""
+               (lambda (socket)
+                 (let ((port (tls-server-port server socket)))
+                   (close-port port)))))
+          (lambda (result status output)
+            (list status (string-contains output (string-append "subject=CN = " expected))))))))
+   '(("localhost" "localhost")
+     ("wronghost.example" "wronghost.example")
+     ("other.example" "localhost")))
+
+  ;; (web client) over a port made by the client.
+  (test-equal "(web client) fetches over https through open-tls-connection"
+    '(200 "Hello over TLS\n")
+    (call-with-module-server server 1
+      (lambda (port session)
+        ((@ (web request) read-request) port)
+        (put-string port "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\
+Content-Length: 15\r\nConnection: close\r\n\r\nHello over TLS\n")
+        (force-output port))
+      (lambda (port)
+        (let ((record-port (open-tls-connection "localhost" port #:ca-file ca)))
+          (call-with-values
+              (lambda ()
+                (http-get (build-uri 'https #:host "localhost" #:port port #:path "/")
+                          #:port record-port #:keep-alive? #t))
+            (lambda (response body)
+              (close-port record-port)
+              (list (response-code response) body)))))))
+
+  ;; Under suspendable ports: the connect, the handshake and the reads
+  ;; wait through the scheduler.
+  (test-equal "open-tls-connection under a cooperative scheduler"
+    '("localhost" #f #f)
+    (call-with-module-server server 1 report-and-drain
+      (lambda (port)
+        (let ((report #f))
+          (run-tasks
+           (list (lambda ()
+                   (let ((record-port (open-tls-connection "localhost" port #:ca-file ca
+                                                           #:non-blocking? #t)))
+                     (set! report (read record-port))
+                     (close-port record-port)))))
+          report)))))
+
+(if have-programs
+    (call-with-test-pki tests)
+    (test-skip 1))
+
+(test-end "connections")
+(test-exit)
