@@ -101,7 +101,7 @@ has timeouts of its own)."
             (micros (and timeout
                          (inexact->exact
                           (round (* 1e6 (- timeout (floor timeout))))))))
-        (pair? (caddr (if timeout
+        (pair? (cadr (if timeout
                           (select '() (list socket) '() seconds micros)
                           (select '() (list socket) '())))))))
 
@@ -125,17 +125,19 @@ non-blocking and a scheduler installed its own waiter."
           (raise-exception e))
       (lambda ()
         (fcntl socket F_SETFL (logior O_NONBLOCK (fcntl socket F_GETFL)))
-        (catch 'system-error
-          (lambda () (connect socket (addrinfo:addr address)))
-          (lambda args
-            (let ((errno (system-error-errno args)))
-              (unless (memv errno (list EINPROGRESS EAGAIN EINTR))
-                (fail (connect-error-kind errno) host errno))
-              (unless (wait-writable socket timeout)
-                (fail 'timeout host ETIMEDOUT))
-              (let ((errno (getsockopt socket SOL_SOCKET SO_ERROR)))
-                (unless (zero? errno)
-                  (fail (connect-error-kind errno) host errno))))))
+        ;; `connect' returns #f while a non-blocking connect is in progress.
+        (unless (catch 'system-error
+                  (lambda () (connect socket (addrinfo:addr address)))
+                  (lambda args
+                    (let ((errno (system-error-errno args)))
+                      (unless (memv errno (list EINPROGRESS EAGAIN EINTR))
+                        (fail (connect-error-kind errno) host errno))
+                      #f)))
+          (unless (wait-writable socket timeout)
+            (fail 'timeout host ETIMEDOUT))
+          (let ((errno (getsockopt socket SOL_SOCKET SO_ERROR)))
+            (unless (zero? errno)
+              (fail (connect-error-kind errno) host errno))))
         (unless non-blocking?
           (fcntl socket F_SETFL
                  (logand (lognot O_NONBLOCK) (fcntl socket F_GETFL))))
@@ -193,13 +195,13 @@ in the order getaddrinfo gives them; raise the failure of the last."
 (define (handshake-failure host args)
   "Raise the `&tls-connection-error' of a handshake that raised the
 gnutls-error arguments ARGS, (ERROR PROCEDURE . EXTRA)."
-  (match args
-    ((code _ . extra)
-     (cond ((and (eq? code error/certificate-verification-error)
-                 (pair? extra) (list? (car extra)))
-            (fail (verification-failure-kind (car extra)) host (car extra)))
-           ((eq? code error/timedout) (fail 'timeout host args))
-           (else (fail 'protocol host args))))))
+  (let ((code (car args))
+        (extra (cddr args)))
+    (cond ((and (eq? code error/certificate-verification-error)
+                (pair? extra) (list? (car extra)))
+           (fail (verification-failure-kind (car extra)) host (car extra)))
+          ((eq? code error/timedout) (fail 'timeout host args))
+          (else (fail 'protocol host args)))))
 
 (define (handshake/classified session host)
   (catch 'gnutls-error

@@ -17,6 +17,7 @@
             free-loopback-port
             spawn-program
             stop-program
+            connect-when-listening
             call-with-external-server
             call-with-external-client
             make-srp-password-files
