@@ -28,10 +28,11 @@
 (define (open-fds)
   "The descriptors this process has open, as (FD . WHAT-IT-IS) pairs, but
 for pipes: Guile's finalizer thread stops at each fork (the tests fork
-peers) and opens its pipes again when it restarts."
+peers) and opens its pipes again when it restarts.  (The directory
+`scandir' read is closed by the time it is looked at, and left out.)"
   (remove (match-lambda
             ((_ . (? string? target)) (string-prefix? "pipe:" target))
-            (_ #f))
+            (_ #t))
           (map (lambda (name)
                  (cons name (false-if-exception
                              (readlink (string-append "/proc/self/fd/" name)))))
@@ -136,6 +137,20 @@ with the port number."
       (lambda () (proc port))
       (lambda () (stop-program pid)))))
 
+(define (call-with-gnutls-serv arguments proc)
+  "Run `gnutls-serv --echo' with ARGUMENTS on a free port and call PROC
+with the port number."
+  (let* ((port (free-loopback-port))
+         (pid (start-external
+               (append (list "gnutls-serv" "--echo" "--quiet"
+                             "--port" (number->string port))
+                       arguments)
+               port)))
+    (dynamic-wind
+      (const #t)
+      (lambda () (proc port))
+      (lambda () (stop-program pid)))))
+
 (define have-programs
   (and (certtool-available?)
        (program-available? "openssl" "version")))
@@ -151,52 +166,74 @@ with the port number."
                                 ,(file 'wronghost-key)))
                      #:alpn-protocols '("h2" "http/1.1")))
 
-  ;; Verified connections, and each failure its own kind.
-  (call-with-openssl-server (s-server-certificate 'server)
-    (lambda (port)
-      (test-equal "the session of the port" protocol/tls-1.3
-        (let* ((record-port (open-tls-connection "127.0.0.1" port #:ca-file ca))
-               (protocol (session-protocol (tls-port-session record-port))))
-          (close-port record-port)
-          protocol))
-      (test-equal "a verified connect to openssl s_server"
-        (list (list 'ok "DLROW OLLEH") '())
-        (failure-and-fds
-         (lambda ()
-           (let* ((record-port (open-tls-connection "localhost" port #:ca-file ca))
-                  (reply (read-reply record-port "hello world")))
-             (close-port record-port)
-             (string-upcase reply)))))
-      (test-equal "another host name: wrong-host"
-        '((wrong-host "wronghost.example") ())
-        (failure-and-fds
-         (lambda ()
-           ;; The name resolves nowhere: connect over a socket of our own.
-           (let ((socket (socket PF_INET SOCK_STREAM 0)))
-             (connect socket AF_INET INADDR_LOOPBACK port)
-             (dynamic-wind
-               (const #t)
-               (lambda () (tls-client-port socket "wronghost.example" #:ca-file ca))
-               (lambda () (close-port socket)))))))
-      (test-equal "the system store does not trust the test CA: untrusted"
-        '((untrusted "localhost") ())
-        (failure-and-fds (lambda () (open-tls-connection "localhost" port))))))
-  (call-with-openssl-server (s-server-certificate 'unknown)
-    (lambda (port)
-      (test-equal "an unknown authority: untrusted"
-        '((untrusted "localhost") ())
-        (failure-and-fds (lambda () (open-tls-connection "localhost" port #:ca-file ca))))))
-  (call-with-openssl-server (s-server-certificate 'expired)
-    (lambda (port)
-      (test-equal "an expired certificate: expired"
-        '((expired "localhost") ())
-        (failure-and-fds (lambda () (open-tls-connection "localhost" port #:ca-file ca))))
-      (test-equal "without verification, the expired certificate is accepted"
-        '(ok #t)
-        (outcome (lambda ()
-                   (let ((record-port (open-tls-connection "localhost" port #:verify? #f)))
-                     (close-port record-port)
-                     #t))))))
+  ;; Verified connections, and each failure its own kind, against both
+  ;; peers.
+  (for-each
+   (match-lambda
+     ((peer call-with-peer answer)
+      (define (with-certificate name proc)
+        (call-with-peer (list (file (symbol-append name '-cert))
+                              (file (symbol-append name '-key)))
+                        proc))
+      (define (label text) (string-append text ", " peer))
+      (with-certificate 'server
+        (lambda (port)
+          (test-equal (label "the session of the port") protocol/tls-1.3
+            (let* ((record-port (open-tls-connection "127.0.0.1" port #:ca-file ca))
+                   (protocol (session-protocol (tls-port-session record-port))))
+              (close-port record-port)
+              protocol))
+          (test-equal (label "a verified connect")
+            (list (list 'ok (answer "hello world")) '())
+            (failure-and-fds
+             (lambda ()
+               (let* ((record-port (open-tls-connection "localhost" port #:ca-file ca))
+                      (reply (read-reply record-port "hello world")))
+                 (close-port record-port)
+                 reply))))
+          (test-equal (label "another host name: wrong-host")
+            '((wrong-host "wronghost.example") ())
+            (failure-and-fds
+             (lambda ()
+               ;; The name resolves nowhere: connect a socket of our own.
+               (let ((socket (socket PF_INET SOCK_STREAM 0)))
+                 (connect socket AF_INET INADDR_LOOPBACK port)
+                 (dynamic-wind
+                   (const #t)
+                   (lambda () (tls-client-port socket "wronghost.example" #:ca-file ca))
+                   (lambda () (close-port socket)))))))
+          (test-equal (label "the system store does not trust the test CA: untrusted")
+            '((untrusted "localhost") ())
+            (failure-and-fds (lambda () (open-tls-connection "localhost" port))))))
+      (with-certificate 'unknown
+        (lambda (port)
+          (test-equal (label "an unknown authority: untrusted")
+            '((untrusted "localhost") ())
+            (failure-and-fds (lambda () (open-tls-connection "localhost" port #:ca-file ca))))))
+      (with-certificate 'expired
+        (lambda (port)
+          (test-equal (label "an expired certificate: expired")
+            '((expired "localhost") ())
+            (failure-and-fds (lambda () (open-tls-connection "localhost" port #:ca-file ca))))
+          (test-equal (label "without verification, the expired certificate is accepted")
+            '(ok #t)
+            (outcome (lambda ()
+                       (let ((record-port (open-tls-connection "localhost" port
+                                                               #:verify? #f)))
+                         (close-port record-port)
+                         #t))))))))
+   `(("openssl s_server"
+      ,(lambda (files proc)
+         (call-with-openssl-server (list "-cert" (car files) "-key" (cadr files)) proc))
+      ,string-reverse)
+     ,@(if (program-available? "gnutls-serv" "--version")
+           `(("gnutls-serv"
+              ,(lambda (files proc)
+                 (call-with-gnutls-serv (list "--x509certfile" (car files)
+                                              "--x509keyfile" (cadr files))
+                                        proc))
+              ,identity))
+           '())))
   (test-equal "a name without address: no-address"
     '((no-address "nonexistent.invalid") ())
     (failure-and-fds (lambda () (open-tls-connection "nonexistent.invalid" 443))))
