@@ -34,6 +34,22 @@ void require_negotiated(const Session& s) {
                       "the handshake has not completed: nothing was negotiated yet");
 }
 
+// Give fresh session `obj` of the given end the bytes `data` with `set`
+// (a GnuTLS setter of the session and a datum): what the coming handshake
+// is to use.  `what` names the change, with its article.
+template <class Setter>
+SCM set_before_handshake(SCM obj, SCM data, bool server, const char* what, Setter set) {
+  Session& s = session_argument(obj, 1);
+  gnutls_datum_t bytes = datum_argument(data, 2);
+  require_end(s, server);
+  SessionActivity::Entry entry(s.activity(), SessionActivity::Role::sole, what);
+  if (s.phase() != Session::Phase::fresh)
+    throw GnutlsError(GNUTLS_E_INVALID_REQUEST, std::string("the handshake has begun: too late for ") + what);
+  int r = set(s.get(), bytes);
+  if (r < 0) throw GnutlsError(r);
+  return SCM_UNSPECIFIED;
+}
+
 // ALPN protocol names are 1 to 255 bytes (RFC 7301).
 constexpr size_t kMaxProtocolName = 255;
 
@@ -112,15 +128,10 @@ GG_DEFINE(set_session_data_x, "set-session-data!", manual::connections, (SCM ses
           "for a server session).  If the server does not "
           "resume it, the handshake is a full one: see "
           "@code{session-resumed?}.  Call it before the handshake.") {
-  Session& s = session_argument(session, 1);
-  gnutls_datum_t bytes = datum_argument(data, 2);
-  require_end(s, false);
-  SessionActivity::Entry entry(s.activity(), SessionActivity::Role::sole, "a session data change");
-  if (s.phase() != Session::Phase::fresh)
-    throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "the handshake has begun: set the session data before it");
-  int r = gnutls_session_set_data(s.get(), bytes.data, bytes.size);
-  if (r < 0) throw GnutlsError(r);
-  return SCM_UNSPECIFIED;
+  return set_before_handshake(session, data, false, "a session data change",
+                              [](gnutls_session_t raw, const gnutls_datum_t& bytes) {
+                                return gnutls_session_set_data(raw, bytes.data, bytes.size);
+                              });
 }
 
 GG_DEFINE(session_resumed_p, "session-resumed?", manual::connections, (SCM session),
@@ -148,25 +159,19 @@ GG_DEFINE(set_server_session_ticket_key_x, "set-server-session-ticket-key!", man
           "accept the tickets of the earlier sessions of the same key: its "
           "clients can then resume (TLS 1.3 and TLS 1.2).  A key of another "
           "size, or a client session, raise @code{error/invalid-request}.") {
-  Session& s = session_argument(session, 1);
-  gnutls_datum_t bytes = datum_argument(key, 2);
-  require_end(s, true);
-  SessionActivity::Entry entry(s.activity(), SessionActivity::Role::sole, "a ticket key change");
-  if (s.phase() != Session::Phase::fresh)
-    throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "the handshake has begun: set the ticket key before it");
   // GnuTLS copies the key.
-  int r = gnutls_session_ticket_enable_server(s.get(), &bytes);
-  if (r < 0) throw GnutlsError(r);
-  return SCM_UNSPECIFIED;
+  return set_before_handshake(session, key, true, "a ticket key change",
+                              [](gnutls_session_t raw, const gnutls_datum_t& bytes) {
+                                return gnutls_session_ticket_enable_server(raw, &bytes);
+                              });
 }
 
 GG_DEFINE(server_session_server_name, "server-session-server-name", manual::connections, (SCM session),
           "Return the host name the client of server @var{session} asked for "
-          "(Server Name Indication), a string, or @code{#f} if it sent "
-          "none (@code{error/invalid-request} for a client session).  It is known from the client's first "
-          "message on, and so "
-          "inside the procedure of "
-          "@code{set-server-session-credentials-procedure!}.") {
+          "(Server Name Indication), a string, or @code{#f} if it sent none; "
+          "@code{error/invalid-request} for a client session.  The name is "
+          "known once the client's first message is in: inside the procedure "
+          "of @code{set-server-session-credentials-procedure!} too.") {
   Session& s = session_argument(session, 1);
   require_end(s, true);
   return requested_server_name(s);

@@ -123,33 +123,30 @@ call PROC with the port number.  The child is killed when PROC returns."
       (#f (stop-program pid) (error "server did not listen" command))
       (probe (close-port probe) pid))))
 
-(define (call-with-openssl-server arguments proc)
-  "Run `openssl s_server -rev' with ARGUMENTS on a free port and call PROC
-with the port number."
+(define (call-with-external-listener make-command proc)
+  "Run the server (MAKE-COMMAND PORT), a list of a program and its
+arguments, on a free PORT and call PROC with it; stop the server after."
   (let* ((port (free-loopback-port))
-         (pid (start-external
-               (append (list "openssl" "s_server" "-quiet" "-rev"
-                             "-accept" (string-append "127.0.0.1:" (number->string port)))
-                       arguments)
-               port)))
+         (pid (start-external (make-command (number->string port)) port)))
     (dynamic-wind
       (const #t)
       (lambda () (proc port))
       (lambda () (stop-program pid)))))
 
+(define (call-with-openssl-server arguments proc)
+  "Run `openssl s_server -rev' with ARGUMENTS; see above."
+  (call-with-external-listener
+   (lambda (port)
+     (cons* "openssl" "s_server" "-quiet" "-rev"
+            "-accept" (string-append "127.0.0.1:" port) arguments))
+   proc))
+
 (define (call-with-gnutls-serv arguments proc)
-  "Run `gnutls-serv --echo' with ARGUMENTS on a free port and call PROC
-with the port number."
-  (let* ((port (free-loopback-port))
-         (pid (start-external
-               (append (list "gnutls-serv" "--echo" "--quiet"
-                             "--port" (number->string port))
-                       arguments)
-               port)))
-    (dynamic-wind
-      (const #t)
-      (lambda () (proc port))
-      (lambda () (stop-program pid)))))
+  "Run `gnutls-serv --echo' with ARGUMENTS; see above."
+  (call-with-external-listener
+   (lambda (port)
+     (cons* "gnutls-serv" "--echo" "--quiet" "--port" port arguments))
+   proc))
 
 (define have-programs
   (and (certtool-available?)
