@@ -213,8 +213,10 @@ gnutls-error arguments ARGS, (ERROR PROCEDURE . EXTRA)."
       (false-if-exception (inet-pton AF_INET6 host))))
 
 (define port-sessions
-  ;; Record port -> session, for `tls-port-session'.
-  (make-weak-key-hash-table))
+  ;; Record port -> session, for `tls-port-session'.  Doubly weak: the
+  ;; session refers to its port, so a value held strongly would keep its
+  ;; key forever; the port keeps its session alive.
+  (make-doubly-weak-hash-table))
 
 (define (tls-port-session port)
   "Return the session of PORT, a record port made by this module, or #f."

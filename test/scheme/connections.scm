@@ -395,6 +395,28 @@ Content-Length: 15\r\nConnection: close\r\n\r\nHello over TLS\n")
               (close-port record-port)
               (list (response-code response) body)))))))
 
+  ;; What the module keeps to find a port's session must not keep the
+  ;; port (and its session) alive.
+  (test-equal "dropped record ports are collected" 'collected
+    (let ((guardian (make-guardian))
+          (count 20))
+      (do ((i 0 (+ i 1))) ((= i count))
+        (call-with-forked-peer
+         (lambda (socket)
+           (let ((port (tls-server-port server socket)))
+             (read-char port)
+             (close-port port)))
+         (lambda (socket)
+           (let ((port (tls-client-port socket "localhost" #:ca-file ca)))
+             (guardian port)
+             (close-port port)))))
+      (gc) (gc) (usleep 100000) (gc)
+      (let loop ((collected 0))
+        (if (guardian)
+            (loop (+ collected 1))
+            ;; The collector is conservative: a few may stay referenced.
+            (if (>= collected (- count 3)) 'collected collected)))))
+
   ;; Under suspendable ports: the connect, the handshake and the reads
   ;; wait through the scheduler.
   (test-equal "open-tls-connection under a cooperative scheduler"
