@@ -148,6 +148,11 @@ arguments, on a free PORT and call PROC with it; stop the server after."
      (cons* "gnutls-serv" "--echo" "--quiet" "--port" port arguments))
    proc))
 
+(define (file-dn file)
+  "The subject DN of the PEM certificate FILE."
+  (x509-certificate-dn
+   (import-x509-certificate (read-file-bytes file) x509-certificate-format/pem)))
+
 (define have-programs
   (and (certtool-available?)
        (program-available? "openssl" "version")))
@@ -394,6 +399,64 @@ Content-Length: 15\r\nConnection: close\r\n\r\nHello over TLS\n")
             (lambda (response body)
               (close-port record-port)
               (list (response-code response) body)))))))
+
+  ;; Client certificates, required by the server.
+  (let ((strict (make-tls-server #:certificate-file (file 'server-cert)
+                                 #:key-file (file 'server-key)
+                                 #:client-certificate 'require
+                                 #:client-ca-file ca)))
+    (define* (connect-with credentials #:optional priorities)
+      (call-with-module-server strict 1
+        (lambda (port session)
+          (write (map certificate-dn (session-peer-certificate-chain session)) port)
+          (newline port)
+          (force-output port))
+        (lambda (port)
+          (outcome
+           (lambda ()
+             (let* ((record-port (open-tls-connection "localhost" port
+                                                      #:credentials credentials
+                                                      #:priorities priorities))
+                    (report (read record-port)))
+               (close-port record-port)
+               report))))))
+    (test-equal "a client certificate the server requires is verified"
+      (list 'ok (list (file-dn (file 'client-cert))))
+      (connect-with (make-certificate-credentials/client
+                     pki #:certificate 'client-cert #:key 'client-key)))
+    (test-equal "a client without one is refused, TLS 1.2"
+      '(protocol "localhost")
+      (connect-with (make-certificate-credentials/client pki) tls12-priorities))
+    ;; Under TLS 1.3 the client's handshake is over before the server
+    ;; looks at its certificate: the refusal comes with the first read.
+    (test-equal "a client without one is refused, TLS 1.3: at its first read"
+      (list error/fatal-alert-received)
+      (match (connect-with (make-certificate-credentials/client pki) tls13-priorities)
+        (('other (? exception? e))
+         (list (car (exception-args e))))
+        (other other))))
+
+  ;; SSLKEYLOGFILE, read by GnuTLS once per process: in a fresh Guile.
+  (test-equal "SSLKEYLOGFILE gets the secrets of a connection"
+    '(0 #t)
+    (let ((log (string-append (pki-directory pki) "/keys.log")))
+      (call-with-module-server server 1 report-and-drain
+        (lambda (port)
+          (setenv "SSLKEYLOGFILE" log)
+          (let ((pid (spawn-program
+                      (or (getenv "GUILE") "guile")
+                      (list "--no-auto-compile" "-c"
+                            (format #f "(use-modules (gnutls connections)) ~
+                                        (let ((p (open-tls-connection \"localhost\" ~a ~
+                                                    #:ca-file ~s))) ~
+                                          (read p) (close-port p))"
+                                    port ca)))))
+            (unsetenv "SSLKEYLOGFILE")
+            (list (wait-for-exit pid 30)
+                  (and (file-exists? log)
+                       (string-contains (call-with-input-file log get-string-all)
+                                        "CLIENT_TRAFFIC_SECRET_0 ")
+                       #t)))))))
 
   ;; What the module keeps to find a port's session must not keep the
   ;; port (and its session) alive.

@@ -18,6 +18,7 @@
             spawn-program
             stop-program
             connect-when-listening
+            wait-for-exit
             call-with-external-server
             call-with-external-client
             make-srp-password-files
