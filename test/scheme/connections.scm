@@ -250,6 +250,28 @@ arguments, on a free PORT and call PROC with it; stop the server after."
                        (open-tls-connection "127.0.0.1" (sockaddr:port (getsockname bound)))))))
         (close-port bound)
         result)))
+  (test-equal "a connect that gets no answer: timeout, from the connect"
+    (list '((timeout "127.0.0.1") ()) ETIMEDOUT)
+    ;; A listener whose queue is full drops further connection requests.
+    (let* ((listener (socket PF_INET SOCK_STREAM 0))
+           (port (begin
+                   (bind listener AF_INET INADDR_LOOPBACK 0)
+                   (listen listener 0)
+                   (sockaddr:port (getsockname listener))))
+           (fillers (map (lambda (i)
+                           (let ((s (socket PF_INET SOCK_STREAM 0)))
+                             (fcntl s F_SETFL O_NONBLOCK)
+                             (false-if-exception (connect s AF_INET INADDR_LOOPBACK port))
+                             s))
+                         (iota 3)))
+           (connect (lambda ()
+                      (open-tls-connection "127.0.0.1" port #:connect-timeout 0.3)))
+           (result (failure-and-fds connect))
+           ;; The connect's errno, not a handshake's arguments.
+           (details (guard (e ((tls-connection-error? e) (tls-connection-error-details e)))
+                      (connect))))
+      (for-each close-port (cons listener fillers))
+      (list result details)))
   (test-equal "a server that never answers: timeout"
     '((timeout "127.0.0.1") ())
     (let ((listener (socket PF_INET SOCK_STREAM 0)))
