@@ -365,6 +365,32 @@ returning whether each connection was resumed."
    `(("TLS 1.3" "-tls1_3" ,tls13-priorities)
      ("TLS 1.2" "-tls1_2" ,tls12-priorities)))
 
+  ;; openssl s_client saving its session and offering it again.
+  (for-each
+   (match-lambda
+     ((label option)
+      (test-equal (string-append "openssl s_client -sess_out, then -sess_in, " label)
+        '((0 #f) (0 #t))
+        (let ((saved (string-append (pki-directory pki) "/openssl-session")))
+          (map (lambda (session-option)
+                 (call-with-values
+                     (lambda ()
+                       (call-with-external-client
+                        (lambda (port)
+                          (list "openssl" "s_client" option "-connect"
+                                (string-append "127.0.0.1:" (number->string port))
+                                "-servername" "localhost" session-option saved))
+                        ""
+                        (lambda (socket)
+                          (let* ((port (tls-server-port server socket))
+                                 (resumed? (session-resumed? (tls-port-session port))))
+                            (bye (tls-port-session port) close-request/wr)
+                            (close-port port)
+                            resumed?))))
+                   (lambda (resumed? status output) (list status resumed?))))
+               '("-sess_out" "-sess_in"))))))
+   '(("TLS 1.3" "-tls1_3") ("TLS 1.2" "-tls1_2")))
+
   ;; The server: what it reports, and each host its certificate.
   (test-equal "this module's client and server: SNI and ALPN"
     '("localhost" #f "h2")
