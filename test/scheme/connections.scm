@@ -326,6 +326,18 @@ arguments, on a free PORT and call PROC with it; stop the server after."
            (open-tls-connection "localhost" port #:ca-file ca
                                 #:alpn-protocols '("spdy/1") #:alpn-required? #t))))))
 
+  (when (program-available? "gnutls-serv" "--version")
+    (call-with-gnutls-serv (list "--x509certfile" (file 'server-cert)
+                                 "--x509keyfile" (file 'server-key)
+                                 "--alpn" "h2" "--alpn" "http/1.1")
+      (lambda (port)
+        (test-equal "ALPN with gnutls-serv" "http/1.1"
+          (let* ((record-port (open-tls-connection "localhost" port #:ca-file ca
+                                                   #:alpn-protocols '("http/1.1"))))
+            (let ((protocol (session-alpn-protocol (tls-port-session record-port))))
+              (close-port record-port)
+              protocol))))))
+
   ;; Resumption, against openssl and against this module's server.
   (define (resumed-twice connect)
     "Connect twice with CONNECT (a procedure of the session data or #f),
