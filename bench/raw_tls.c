@@ -5,6 +5,7 @@
  *   raw-tls bulk BYTES WRITE-SIZE        prints MB/s (writer: parent)
  *   raw-tls handshakes anon COUNT        prints handshakes/s
  *   raw-tls handshakes x509 COUNT KEY CERT
+ *   raw-tls handshakes resumed COUNT KEY CERT   X.509, every one resumed
  *   raw-tls make-certificate KEY CERT    writes a self-signed ECDSA pair
  */
 #include <gnutls/gnutls.h>
@@ -173,6 +174,7 @@ struct handshake_args {
   int count;
   int x509;
   const char *key, *cert;
+  int resumed; /* X.509 sessions resuming the first one, with a ticket */
 };
 
 static void load_credentials(struct credentials *c, const struct handshake_args *a, unsigned end) {
@@ -198,11 +200,50 @@ static void one_session(unsigned end, const struct credentials *c, int fd) {
   gnutls_deinit(s);
 }
 
+/* A resumed session: the server's sessions share one ticket key, the
+ * client's offer the data of the first, full, handshake (`data` null for
+ * it, which it fills).  The first session is not timed; a session that
+ * fails to resume is an error, since it would measure full handshakes. */
+static void one_resumed_session(unsigned end, const struct credentials *c, int fd,
+                                const gnutls_datum_t *ticket_key, gnutls_datum_t *data, int first) {
+  gnutls_session_t s = make_session(end, c, fd);
+  if (end == GNUTLS_SERVER)
+    check(gnutls_session_ticket_enable_server(s, ticket_key), "ticket key");
+  else if (!first)
+    check(gnutls_session_set_data(s, data->data, data->size), "session data");
+  handshake(s);
+  if (!first && !gnutls_session_is_resumed(s)) {
+    fprintf(stderr, "raw-tls: a session was not resumed\n");
+    exit(1);
+  }
+  int r;
+  do r = gnutls_bye(s, GNUTLS_SHUT_RDWR);
+  while (r == GNUTLS_E_INTERRUPTED || r == GNUTLS_E_AGAIN);
+  check(r, "bye");
+  if (end == GNUTLS_CLIENT && first) check(gnutls_session_get_data2(s, data), "get session data");
+  gnutls_deinit(s);
+}
+
 static void handshake_server(int fd, void *arg) {
   struct handshake_args *a = arg;
   struct credentials c;
   load_credentials(&c, a, GNUTLS_SERVER);
-  for (int i = 0; i < WARM_UP + a->count; i++) one_session(GNUTLS_SERVER, &c, fd);
+  gnutls_datum_t ticket_key = {NULL, 0};
+  if (a->resumed) check(gnutls_session_ticket_key_generate(&ticket_key), "ticket key");
+  for (int i = 0; i < WARM_UP + a->count + a->resumed; i++) {
+    if (a->resumed)
+      one_resumed_session(GNUTLS_SERVER, &c, fd, &ticket_key, NULL, i == 0);
+    else
+      one_session(GNUTLS_SERVER, &c, fd);
+  }
+}
+
+static void client_session(const struct handshake_args *a, const struct credentials *c, int fd,
+                           gnutls_datum_t *data) {
+  if (a->resumed)
+    one_resumed_session(GNUTLS_CLIENT, c, fd, NULL, data, 0);
+  else
+    one_session(GNUTLS_CLIENT, c, fd);
 }
 
 static int handshakes(struct handshake_args *a) {
@@ -210,11 +251,14 @@ static int handshakes(struct handshake_args *a) {
   int fd = fork_peer(handshake_server, a, &pid);
   struct credentials c;
   load_credentials(&c, a, GNUTLS_CLIENT);
-  for (int i = 0; i < WARM_UP; i++) one_session(GNUTLS_CLIENT, &c, fd);
+  gnutls_datum_t data = {NULL, 0};
+  if (a->resumed) one_resumed_session(GNUTLS_CLIENT, &c, fd, NULL, &data, 1);
+  for (int i = 0; i < WARM_UP; i++) client_session(a, &c, fd, &data);
   double start = now();
-  for (int i = 0; i < a->count; i++) one_session(GNUTLS_CLIENT, &c, fd);
+  for (int i = 0; i < a->count; i++) client_session(a, &c, fd, &data);
   double elapsed = now() - start;
   printf("%.2f\n", a->count / elapsed);
+  gnutls_free(data.data);
   close(fd);
   reap(pid);
   return 0;
@@ -265,7 +309,8 @@ int main(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "bulk") == 0)
     return bulk(strtoull(argv[2], NULL, 10), strtoull(argv[3], NULL, 10));
   if (argc >= 4 && strcmp(argv[1], "handshakes") == 0) {
-    struct handshake_args a = {atoi(argv[3]), strcmp(argv[2], "x509") == 0, NULL, NULL};
+    int resumed = strcmp(argv[2], "resumed") == 0;
+    struct handshake_args a = {atoi(argv[3]), resumed || strcmp(argv[2], "x509") == 0, NULL, NULL, resumed};
     if (a.x509) {
       if (argc != 6) goto usage;
       a.key = argv[4];
@@ -277,6 +322,6 @@ int main(int argc, char **argv) {
 usage:
   fprintf(stderr,
           "usage: raw-tls bulk BYTES WRITE-SIZE | handshakes anon COUNT | "
-          "handshakes x509 COUNT KEY CERT | make-certificate KEY CERT\n");
+          "handshakes x509|resumed COUNT KEY CERT | make-certificate KEY CERT\n");
   return 2;
 }

@@ -18,6 +18,8 @@
 ;;;   handshakes-anon COUNT  anonymous handshakes per second
 ;;;   handshakes-x509 COUNT KEY CERT
 ;;;                          X.509 (ECDSA) handshakes per second
+;;;   handshakes-resumed COUNT KEY CERT
+;;;                          X.509 handshakes resuming a first one (ticket)
 ;;;   sessions COUNT         create and drop COUNT sessions with record
 ;;;                          ports; prints RSS after COUNT/10 and after
 ;;;                          COUNT (KiB), and open fds before and after
@@ -250,6 +252,40 @@ ways so that the next session starts on a clean stream."
                    (run-sessions connection-end/client credentials
                                  socket count))))))))
 
+(define (resumed-handshakes count key cert)
+  "Handshakes per second of client sessions that resume the first one, as
+raw_tls.c's `handshakes resumed': one ticket key for all the server's
+sessions, the data of the first, untimed, full handshake for the client's."
+  (define (credentials-for end) (x509-credentials end key cert))
+  (define (one-resumed end credentials socket ticket-key data)
+    (let ((session (make-session end)))
+      (set-session-priorities! session x509-priorities)
+      (set-session-credentials! session credentials)
+      (set-session-transport-fd! session (fileno socket))
+      (if (eq? end connection-end/server)
+          (set-server-session-ticket-key! session ticket-key)
+          (when data (set-session-data! session data)))
+      (handshake session)
+      (when (and data (not (session-resumed? session)))
+        (error "a session was not resumed"))
+      (bye session close-request/rdwr)
+      (and (not data) (eq? end connection-end/client)
+           (session-data session))))
+  (call-with-peer
+   (lambda (socket)
+     (let ((credentials (credentials-for connection-end/server))
+           (ticket-key (make-session-ticket-key)))
+       (do ((i 0 (+ i 1))) ((= i (+ 1 warm-up-sessions count)))
+         (one-resumed connection-end/server credentials socket ticket-key #f))))
+   (lambda (socket)
+     (let* ((credentials (credentials-for connection-end/client))
+            (data (one-resumed connection-end/client credentials socket #f #f)))
+       (define (run n)
+         (do ((i 0 (+ i 1))) ((= i n))
+           (one-resumed connection-end/client credentials socket #f data)))
+       (run warm-up-sessions)
+       (/ count (seconds-taken (lambda () (run count))))))))
+
 (define (anonymous-credentials end)
   (if (eq? end connection-end/server)
       (make-anonymous-server-credentials)
@@ -308,6 +344,8 @@ ways so that the next session starts on a clean stream."
                                         anonymous-priorities)))
     ("handshakes-x509" 3 ,(lambda (count key cert)
                             (x509-handshakes (string->number count) key cert)))
+    ("handshakes-resumed" 3 ,(lambda (count key cert)
+                               (resumed-handshakes (string->number count) key cert)))
     ("sessions" 1 ,(lambda (count) (sessions (string->number count))))))
 
 (define (x509-handshakes count key cert)

@@ -107,7 +107,9 @@
     ("Algorithm Procedures"
      "Public-key and signature algorithms and elliptic curves: names, OIDs, lists.")
     ("X.509 Generation Procedures"
-     "Making, signing and exporting X.509 certificates.")))
+     "Making, signing and exporting X.509 certificates.")
+    ("Connection Procedures"
+     "Application protocols (ALPN), resumption, server names (SNI), key logging.")))
 
 (define (section-of name)
   ;; The section a procedure declares (the `manual-section' property its

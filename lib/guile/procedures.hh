@@ -60,6 +60,7 @@ inline constexpr char random_encoding[] = "Random and Encoding Procedures";
 inline constexpr char keys[] = "Key Procedures";
 inline constexpr char algorithms[] = "Algorithm Procedures";
 inline constexpr char x509_generation[] = "X.509 Generation Procedures";
+inline constexpr char connections[] = "Connection Procedures";
 }  // namespace manual
 
 // Parameter types of a GG_DEFINE procedure.  `SCM` is a required argument,

@@ -175,6 +175,21 @@ class Session {
   bool at_end_ = false;  // the peer closed (with or without close_notify)
   StreamEnd stream_end_ = StreamEnd::open;
   SessionActivity activity_;
+
+ public:
+  // What GnuTLS calls back into Scheme during a handshake (see
+  // session_callbacks.hh): the procedures, and the credentials the
+  // server's procedure chose, kept alive for as long as the session.
+  struct Callbacks {
+    SCM credentials_procedure = SCM_BOOL_F;
+    SCM key_log_procedure = SCM_BOOL_F;
+    std::shared_ptr<void> chosen_credentials;
+  };
+  Callbacks& callbacks() { return callbacks_; }
+  bool server() const { return (flags_ & GNUTLS_SERVER) != 0; }
+
+ private:
+  Callbacks callbacks_;
 };
 
 }  // namespace gg

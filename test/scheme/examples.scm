@@ -151,6 +151,8 @@ name (a symbol) to its file."
   (authority 'other-ca.pem 'other-ca.key "Untrusted CA")
   (signed 'server.pem 'server.key 'ca.pem 'ca.key
           "cn = localhost" "dns_name = localhost" "tls_www_server")
+  (signed 'other-host.pem 'other-host.key 'ca.pem 'ca.key
+          "cn = other.example" "dns_name = other.example" "tls_www_server")
   (signed 'client.pem 'client.key 'ca.pem 'ca.key
           "cn = Example Client" "tls_www_client")
   (signed 'stranger.pem 'stranger.key 'other-ca.pem 'other-ca.key
@@ -222,7 +224,7 @@ module does not export."
 
 (define examples-run
   '("anonymous-demo.scm" "anonymous-server.scm" "anonymous-client.scm"
-    "x509-server.scm" "https-get.scm"
+    "x509-server.scm" "https-get.scm" "multi-host-server.scm"
     "nonblocking-echo-server.scm"
     "certificate-authority.scm"))
 
@@ -340,6 +342,34 @@ module does not export."
              (test-equal "a host the certificate does not name fails" 1 status)
              (test-assert "saying so"
                (string-contains output "does not name the host")))))))))
+
+(test-example "multi-host-server.scm"
+  (call-with-pki
+   (lambda (file dir)
+     (define (gnutls-cli port name . arguments)
+       (run-process "gnutls-cli"
+                    (append arguments
+                            (list "--x509cafile" (file 'ca.pem) "--logfile" "/dev/null"
+                                  "--sni-hostname" name "--verify-hostname" name
+                                  "-p" (number->string port) "127.0.0.1"))
+                    #:input (file 'request)))
+     (write-file (file 'request) "")
+     (call-with-example-server "multi-host-server.scm"
+                               (list "--connections" "2"
+                                     "localhost" (file 'server.pem) (file 'server.key)
+                                     "other.example" (file 'other-host.pem)
+                                     (file 'other-host.key))
+       (lambda (server port)
+         (let-values (((status output) (gnutls-cli port "localhost")))
+           (test-equal "a client for the first host is greeted by its name"
+             '(0 #t) (list status (and (string-contains output "Hello, localhost") #t))))
+         (let-values (((status output) (gnutls-cli port "other.example" "--alpn" "h2")))
+           (test-equal "a client for the other host gets its certificate, and ALPN"
+             '(0 #t)
+             (list status
+                   (and (string-contains output "Hello, other.example, speaking h2") #t))))
+         (let-values (((status output) (finish-process server)))
+           (test-equal "the server exits 0 after two connections" 0 status)))))))
 
 (test-example "nonblocking-echo-server.scm"
   (let-values (((status output) (run-example "nonblocking-echo-server.scm" "6")))

@@ -98,8 +98,8 @@ output, standard error included."
 
 (define destdir (temporary-directory))
 
-(test-equal "meson install lays out the extension, source and compiled module"
-  '(#t #t #t)
+(test-equal "meson install lays out the extension, source and compiled modules"
+  '(#t #t #t #t #t)
   (call-with-values
       (lambda ()
         (run-command '() "meson" "install" "--no-rebuild" "--quiet" "-C" build-root
@@ -109,7 +109,9 @@ output, standard error included."
       (map (lambda (file) (file-exists? (string-append destdir file)))
            (list (string-append (getenv "TEST_EXTENSIONDIR") "/libguile-gnutls-cxx.so")
                  (string-append (getenv "TEST_SITEDIR") "/gnutls.scm")
-                 (string-append (getenv "TEST_SITECCACHEDIR") "/gnutls.go"))))))
+                 (string-append (getenv "TEST_SITECCACHEDIR") "/gnutls.go")
+                 (string-append (getenv "TEST_SITEDIR") "/gnutls/connections.scm")
+                 (string-append (getenv "TEST_SITECCACHEDIR") "/gnutls/connections.go"))))))
 
 (test-equal "a dependent module compiles without warnings against the installed module"
   '(0 "" #t)

@@ -550,6 +550,22 @@ RECORDS are the child's reports, in order."
      . ,(lambda (s) (set-session-transport-fd! s (fileno (dead-peer-socket-port)))))
     (set-session-transport-port!
      . ,(lambda (s) (set-session-transport-port! s (dead-peer-socket-port))))
+    ;; Connections: ALPN, resumption, server names, key logging.
+    (session-alpn-protocol . ,session-alpn-protocol)
+    (session-data . ,session-data)
+    (session-resumed? . ,session-resumed?)
+    (server-session-server-name . ,server-session-server-name)
+    (set-session-alpn-protocols!
+     . ,(lambda (s) (set-session-alpn-protocols! s '("h2" "http/1.1") #t)))
+    (set-session-data!
+     . ,(lambda (s) (set-session-data! s (make-bytevector 32 1))))
+    (set-server-session-ticket-key!
+     . ,(lambda (s) (set-server-session-ticket-key! s (make-session-ticket-key))))
+    (set-server-session-credentials-procedure!
+     . ,(lambda (s)
+          (set-server-session-credentials-procedure! s (lambda (name) #f))))
+    (set-session-key-log-procedure!
+     . ,(lambda (s) (set-session-key-log-procedure! s (lambda args #f))))
     ;; The record port's operations, and its close procedure.
     (set-session-record-port-close!
      . ,(lambda (s) (set-session-record-port-close! (session-record-port s) (const #f))))

@@ -17,6 +17,8 @@
             free-loopback-port
             spawn-program
             stop-program
+            connect-when-listening
+            wait-for-exit
             call-with-external-server
             call-with-external-client
             make-srp-password-files
