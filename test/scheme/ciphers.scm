@@ -175,6 +175,26 @@
                              (cipher-encrypt in-two (sub cbc-plaintext 16 64)))
           (cipher-decrypt decryptor cbc-ciphertext))))
 
+;; What the manual promises of pieces: on block boundaries, the same
+;; bytes as at once.
+(test-equal "stream modes in pieces of whole blocks"
+  '((cipher/salsa20-256 #t) (cipher/chacha20-32 #t) (cipher/aes-128-cfb8 #t)
+    (cipher/gost28147-tc26z-cfb #t) (cipher/kuznyechik-ctr-acpkm #t))
+  (map (lambda (name)
+         (let* ((algorithm (cipher-value name))
+                (size (cipher-block-size algorithm)))
+           (define (encrypted pieces)
+             (let ((cipher (make-cipher algorithm
+                                        (make-bytevector (cipher-key-size algorithm) 1)
+                                        (make-bytevector (cipher-iv-size algorithm) 2))))
+               (apply bytevector-append
+                      (map (lambda (n) (cipher-encrypt cipher (make-bytevector n 0)))
+                           pieces))))
+           (list name (equal? (encrypted (list (+ (* 2 size) 5)))
+                              (encrypted (list size size 5))))))
+       '(cipher/salsa20-256 cipher/chacha20-32 cipher/aes-128-cfb8
+         cipher/gost28147-tc26z-cfb cipher/kuznyechik-ctr-acpkm)))
+
 ;;; Every AEAD algorithm: round trips and tampering.
 
 (define aead-ciphers
