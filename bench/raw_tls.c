@@ -6,6 +6,7 @@
  *   raw-tls handshakes anon COUNT        prints handshakes/s
  *   raw-tls handshakes x509 COUNT KEY CERT
  *   raw-tls handshakes resumed COUNT KEY CERT   X.509, every one resumed
+ *   raw-tls handshakes resumed-tls12 COUNT KEY CERT   the same, TLS 1.2 only
  *   raw-tls make-certificate KEY CERT    writes a self-signed ECDSA pair
  */
 #include <gnutls/gnutls.h>
@@ -21,6 +22,9 @@
 
 #define ANON_PRIORITIES "NORMAL:-VERS-TLS1.3:+ANON-ECDH:+ANON-DH"
 #define X509_PRIORITIES "NORMAL"
+#define TLS12_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.2"
+
+static const char *x509_priorities = X509_PRIORITIES;
 
 static void check(int r, const char *what) {
   if (r < 0) {
@@ -46,7 +50,7 @@ static gnutls_session_t make_session(unsigned end, const struct credentials *c, 
   gnutls_session_t s;
   check(gnutls_init(&s, end), "gnutls_init");
   if (c->x509) {
-    check(gnutls_priority_set_direct(s, X509_PRIORITIES, NULL), "priorities");
+    check(gnutls_priority_set_direct(s, x509_priorities, NULL), "priorities");
     check(gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, c->certificate), "credentials");
   } else {
     check(gnutls_priority_set_direct(s, ANON_PRIORITIES, NULL), "priorities");
@@ -309,7 +313,9 @@ int main(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "bulk") == 0)
     return bulk(strtoull(argv[2], NULL, 10), strtoull(argv[3], NULL, 10));
   if (argc >= 4 && strcmp(argv[1], "handshakes") == 0) {
-    int resumed = strcmp(argv[2], "resumed") == 0;
+    int tls12 = strcmp(argv[2], "resumed-tls12") == 0;
+    int resumed = tls12 || strcmp(argv[2], "resumed") == 0;
+    if (tls12) x509_priorities = TLS12_PRIORITIES;
     struct handshake_args a = {atoi(argv[3]), resumed || strcmp(argv[2], "x509") == 0, NULL, NULL, resumed};
     if (a.x509) {
       if (argc != 6) goto usage;
@@ -322,6 +328,6 @@ int main(int argc, char **argv) {
 usage:
   fprintf(stderr,
           "usage: raw-tls bulk BYTES WRITE-SIZE | handshakes anon COUNT | "
-          "handshakes x509|resumed COUNT KEY CERT | make-certificate KEY CERT\n");
+          "handshakes x509|resumed|resumed-tls12 COUNT KEY CERT | make-certificate KEY CERT\n");
   return 2;
 }

@@ -20,6 +20,8 @@
 ;;;                          X.509 (ECDSA) handshakes per second
 ;;;   handshakes-resumed COUNT KEY CERT
 ;;;                          X.509 handshakes resuming a first one (ticket)
+;;;   handshakes-resumed-tls12 COUNT KEY CERT
+;;;                          the same, TLS 1.2 only
 ;;;   sessions COUNT         create and drop COUNT sessions with record
 ;;;                          ports; prints RSS after COUNT/10 and after
 ;;;                          COUNT (KiB), and open fds before and after
@@ -252,14 +254,16 @@ ways so that the next session starts on a clean stream."
                    (run-sessions connection-end/client credentials
                                  socket count))))))))
 
-(define (resumed-handshakes count key cert)
+(define tls12-priorities "NORMAL:-VERS-ALL:+VERS-TLS1.2")
+
+(define* (resumed-handshakes count key cert #:optional (priorities x509-priorities))
   "Handshakes per second of client sessions that resume the first one, as
 raw_tls.c's `handshakes resumed': one ticket key for all the server's
 sessions, the data of the first, untimed, full handshake for the client's."
   (define (credentials-for end) (x509-credentials end key cert))
   (define (one-resumed end credentials socket ticket-key data)
     (let ((session (make-session end)))
-      (set-session-priorities! session x509-priorities)
+      (set-session-priorities! session priorities)
       (set-session-credentials! session credentials)
       (set-session-transport-fd! session (fileno socket))
       (if (eq? end connection-end/server)
@@ -346,6 +350,9 @@ sessions, the data of the first, untimed, full handshake for the client's."
                             (x509-handshakes (string->number count) key cert)))
     ("handshakes-resumed" 3 ,(lambda (count key cert)
                                (resumed-handshakes (string->number count) key cert)))
+    ("handshakes-resumed-tls12" 3 ,(lambda (count key cert)
+                                     (resumed-handshakes (string->number count) key cert
+                                                         tls12-priorities)))
     ("sessions" 1 ,(lambda (count) (sessions (string->number count))))))
 
 (define (x509-handshakes count key cert)

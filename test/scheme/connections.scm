@@ -542,18 +542,20 @@ Content-Length: 15\r\nConnection: close\r\n\r\nHello over TLS\n")
 
   ;; Under suspendable ports: the connect, the handshake and the reads
   ;; wait through the scheduler.
-  (test-equal "open-tls-connection under a cooperative scheduler"
-    '("localhost" #f #f)
+  (test-equal "open-tls-connection under a cooperative scheduler, which it waits through"
+    '(("localhost" #f #f) #t)
     (call-with-module-server server 1 report-and-drain
       (lambda (port)
-        (let ((report #f))
+        (let ((report #f)
+              (waited? #f))
           (run-tasks
            (list (lambda ()
                    (let ((record-port (open-tls-connection "localhost" port #:ca-file ca
                                                            #:non-blocking? #t)))
                      (set! report (read record-port))
+                     (set! waited? (> (task-wait-count) 0))
                      (close-port record-port)))))
-          report)))))
+          (list report waited?))))))
 
 (if have-programs
     (call-with-test-pki tests)
