@@ -38,6 +38,16 @@
                  (distinct-bytes (gnutls-random level 4096))
                  (equal? first (gnutls-random level mebibyte)))))))
    (list random-level/nonce random-level/random random-level/key))
+  (test-equal "random bytes outlive collections while referenced"
+    ;; They live outside the GC heap, freed (and wiped) by a finalizer:
+    ;; freed too early, they would read as zeros or garbage here.
+    '(#t #t #t)
+    (let* ((kept (map (lambda (i) (gnutls-random random-level/key 4096)) (iota 3)))
+           (copies (map bytevector-copy kept)))
+      (do ((i 0 (+ i 1))) ((= i 300))
+        (gnutls-random random-level/nonce 65536))
+      (gc) (gc)
+      (map equal? kept copies)))
   (test-equal "the levels' names"
     '("nonce" "random" "key")
     (map random-level->string (list random-level/nonce random-level/random random-level/key)))
