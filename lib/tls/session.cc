@@ -187,6 +187,7 @@ void Session::require_descriptor_as_given() const {
 }
 
 void Session::throw_pending_exception() {
+  if (callbacks_.exception) throw PendingSchemeException(std::move(callbacks_.exception));
   if (auto* port = dynamic_cast<io::PortTransport*>(transport_.get())) {
     if (CapturedException captured = port->take_exception())
       throw PendingSchemeException(std::move(captured));
@@ -194,6 +195,7 @@ void Session::throw_pending_exception() {
 }
 
 void Session::throw_away_pending_exception() {
+  callbacks_.exception = CapturedException();
   if (auto* port = dynamic_cast<io::PortTransport*>(transport_.get()))
     while (port->take_exception()) {
     }
@@ -295,7 +297,9 @@ int Session::handshake() {
     handshake_in_progress_ = false;
     phase_ = r == GNUTLS_E_SUCCESS ? Phase::established : Phase::failed;
   }
-  if (r < 0) throw_pending_exception();
+  // A callback's exception reaches the caller even when the handshake
+  // completed (a key log procedure that raised).
+  if (r < 0 || callbacks_.exception) throw_pending_exception();
   if (phase_ == Phase::failed) tell_peer_why(r);
   return r;
 }

@@ -2,6 +2,8 @@
 // must keep alive (credentials, transport port, record port).
 #pragma once
 
+#include "captured_exception.hh"
+
 #include "deadline_wait_fd.hh"
 #include "readiness_fd.hh"
 #include "session_activity.hh"
@@ -184,6 +186,9 @@ class Session {
     SCM credentials_procedure = SCM_BOOL_F;
     SCM key_log_procedure = SCM_BOOL_F;
     std::shared_ptr<void> chosen_credentials;
+    // What a procedure raised while GnuTLS called it, for the caller of the
+    // session operation during which it ran (only the first is kept).
+    CapturedException exception;
   };
   Callbacks& callbacks() { return callbacks_; }
   bool server() const { return (flags_ & GNUTLS_SERVER) != 0; }

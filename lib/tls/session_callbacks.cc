@@ -7,7 +7,6 @@
 
 #include <gnutls/gnutls.h>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -19,7 +18,11 @@ namespace {
 // address (sessions live in memory the collector does not move).
 Session& session_of(gnutls_session_t raw) { return *static_cast<Session*>(gnutls_session_get_ptr(raw)); }
 
-void report_dropped(const char* what) { std::fprintf(stderr, "gnutls: exception in %s ignored\n", what); }
+// A procedure's exception, kept for the caller of the handshake (or the
+// record call) during which GnuTLS called it; the first one wins.
+void keep_exception(Session& s, CapturedException e) {
+  if (!s.callbacks().exception) s.callbacks().exception = std::move(e);
+}
 
 struct CredentialsChoice {
   Session* session;
@@ -36,7 +39,7 @@ void* choose_credentials(void* data) {
   SCM chosen = SCM_BOOL_F;
   CapturedException e = CapturedException::run([&] { chosen = scm_call_1(proc, requested_server_name(s)); });
   if (e) {
-    report_dropped("the server's credentials procedure");
+    keep_exception(s, std::move(e));
     choice->result = GNUTLS_E_NO_CERTIFICATE_FOUND;
     return nullptr;
   }
@@ -80,7 +83,7 @@ void* call_key_log_procedure(void* data) {
                bytevector_from(client_random.data, client_random.size),
                bytevector_from(entry->secret->data, entry->secret->size));
   });
-  if (e) report_dropped("the key log procedure");
+  if (e) keep_exception(s, std::move(e));
   return nullptr;
 }
 
