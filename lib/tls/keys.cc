@@ -27,6 +27,36 @@ void PrivateKey::decrypt(const gnutls_datum_t& ciphertext, SecretDatum& plaintex
 
 namespace {
 
+// Whether the big-endian unsigned integer `n` is greater than one.
+bool exceeds_one(const gnutls_datum_t& n) {
+  size_t i = 0;
+  while (i < n.size && n.data[i] == 0) ++i;
+  return n.size - i > 1 || (n.size - i == 1 && n.data[i] > 1);
+}
+
+// GnuTLS (through Nettle) picks a DSA signature's nonce below q - 1 and
+// divides by zero when q is 1, which nothing checks on import: refuse to
+// sign with such a key rather than die of SIGFPE.
+void check_dsa_subgroup(gnutls_privkey_t key) {
+  if (gnutls_privkey_get_pk_algorithm(key, nullptr) != GNUTLS_PK_DSA) return;
+  OwnedDatum q;
+  int r = gnutls_privkey_export_dsa_raw2(key, nullptr, q.out(), nullptr, nullptr, nullptr, 0);
+  if (r < 0) throw GnutlsError(r);
+  if (!exceeds_one(q.get())) throw GnutlsError(GNUTLS_E_PK_INVALID_PRIVKEY);
+}
+
+}  // namespace
+
+void PrivateKey::sign(gnutls_sign_algorithm_t algorithm, unsigned flags, Input kind,
+                      const gnutls_datum_t& input, OwnedDatum& signature) const {
+  check_dsa_subgroup(get());
+  int r = kind == Input::data ? gnutls_privkey_sign_data2(get(), algorithm, flags, &input, signature.out())
+                              : gnutls_privkey_sign_hash2(get(), algorithm, flags, &input, signature.out());
+  if (r < 0) throw GnutlsError(r);
+}
+
+namespace {
+
 // The values of a GnuTLS list ending with `end`, each once (GnuTLS lists
 // a value once for each of its names).
 template <class T>
@@ -55,9 +85,32 @@ const std::vector<int>& supported_sign_algorithms() {
   return algorithms;
 }
 
-bool edwards_curve(gnutls_ecc_curve_t curve) {
-  gnutls_pk_algorithm_t pk = gnutls_ecc_curve_get_pk(curve);
-  return pk == GNUTLS_PK_EDDSA_ED25519 || pk == GNUTLS_PK_EDDSA_ED448;
+bool curve_algorithm(gnutls_pk_algorithm_t algorithm) {
+  switch (algorithm) {
+    case GNUTLS_PK_ECDSA:
+    case GNUTLS_PK_ECDH_X25519:
+    case GNUTLS_PK_EDDSA_ED25519:
+    case GNUTLS_PK_ECDH_X448:
+    case GNUTLS_PK_EDDSA_ED448:
+    case GNUTLS_PK_GOST_01:
+    case GNUTLS_PK_GOST_12_256:
+    case GNUTLS_PK_GOST_12_512:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool x_only_curve(gnutls_ecc_curve_t curve) {
+  switch (gnutls_ecc_curve_get_pk(curve)) {
+    case GNUTLS_PK_EDDSA_ED25519:
+    case GNUTLS_PK_EDDSA_ED448:
+    case GNUTLS_PK_ECDH_X25519:
+    case GNUTLS_PK_ECDH_X448:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace gg

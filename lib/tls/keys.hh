@@ -24,6 +24,12 @@ class PrivateKey : public SharedObject<gnutls_privkey_t, gnutls_privkey_init, gn
   void import(const gnutls_datum_t& data, gnutls_x509_crt_fmt_t format, const char* password);
   // The plaintext of `ciphertext`, wiped when it goes.
   void decrypt(const gnutls_datum_t& ciphertext, SecretDatum& plaintext) const;
+
+  // The signature of `input` by `algorithm`: `input` is the data, or the
+  // hash of the data by the algorithm's digest.
+  enum class Input { data, hash };
+  void sign(gnutls_sign_algorithm_t algorithm, unsigned flags, Input kind, const gnutls_datum_t& input,
+            OwnedDatum& signature) const;
 };
 
 class PublicKey : public SharedObject<gnutls_pubkey_t, gnutls_pubkey_init, gnutls_pubkey_deinit> {};
@@ -38,7 +44,12 @@ const std::vector<int>& supported_sign_algorithms();
 // The `bits' argument of gnutls_privkey_generate2 that names `curve`.
 inline unsigned curve_bits(gnutls_ecc_curve_t curve) { return GNUTLS_CURVE_TO_BITS(curve); }
 
-// Whether `curve` is an Edwards curve, whose keys have no y coordinate.
-bool edwards_curve(gnutls_ecc_curve_t curve);
+// Whether keys of `algorithm` lie on an elliptic curve (and so are
+// generated with a curve rather than a size in bits).
+bool curve_algorithm(gnutls_pk_algorithm_t algorithm);
+
+// Whether points of `curve` are given by x alone (the Edwards and
+// Montgomery curves: Ed25519, X25519, Ed448, X448), keys having no y.
+bool x_only_curve(gnutls_ecc_curve_t curve);
 
 }  // namespace gg
