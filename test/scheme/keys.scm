@@ -468,6 +468,67 @@
            (all-values (lambda () (public-key-preferred-hash-algorithm (public key)))))
          (list p256 p384 ed25519 rsa dsa))))
 
+(test-group "the manual's JWS example"
+  ;; The program of doc/keys.texi, as the manual shows it.
+  (define (manual-example)
+    (let* ((texi (utf8->string (read-file-bytes (string-append
+                                                 (or (getenv "MESON_SOURCE_ROOT") ".")
+                                                 "/doc/keys.texi"))))
+           (anchor (string-contains texi "@anchor{JWS example}"))
+           (start (+ (string-contains texi "@lisp\n" anchor) 6))
+           (end (string-contains texi "@end lisp" start))
+           (lines (string-split (substring texi start end) #\newline))
+           (code (string-join (remove (lambda (line) (string-prefix? "@result{}" line)) lines)
+                              "\n")))
+      (fold (lambda (escape text)
+              (string-join (split-string text (car escape)) (cdr escape)))
+            code '(("@{" . "{") ("@}" . "}") ("@@" . "@")))))
+  (define (split-string text separator)
+    (let loop ((from 0) (pieces '()))
+      (match (string-contains text separator from)
+        (#f (reverse (cons (substring text from) pieces)))
+        (at (loop (+ at (string-length separator))
+                  (cons (substring text from at) pieces))))))
+  (define module (make-fresh-user-module))
+  (define last-value
+    (call-with-input-string (manual-example)
+      (lambda (port)
+        (let loop ((value #f))
+          (match (read port)
+            ((? eof-object?) value)
+            (form (loop (eval form module))))))))
+  (define (example name) (module-ref module name))
+  (define jws (example 'jws))
+  (define pub (private-key->public-key (example 'key) '()))
+  (test-equal "it ends verifying its own JWS" #t last-value)
+  ;; RFC 4648, section 10, in the URL-safe alphabet without padding.
+  (test-equal "its base64url encodes and decodes the RFC 4648 vectors"
+    '(("" "Zg" "Zm8" "Zm9v" "Zm9vYg" "Zm9vYmE" "Zm9vYmFy")
+      ("" "f" "fo" "foo" "foob" "fooba" "foobar"))
+    (let ((encoded (map (lambda (s) ((example 'base64url) (string->utf8 s)))
+                        '("" "f" "fo" "foo" "foob" "fooba" "foobar"))))
+      (list encoded
+            (map (lambda (s) (utf8->string ((example 'base64url-decode) s))) encoded))))
+  (test-equal "the JWS: the ES256 header, the payload, 64 signature bytes"
+    '("eyJhbGciOiJFUzI1NiJ9" "{\"iss\":\"joe\",\"exp\":1300819380}" 64)
+    (match (string-split jws #\.)
+      ((header payload signature)
+       (list header (utf8->string ((example 'base64url-decode) payload))
+             (bytevector-length ((example 'base64url-decode) signature))))))
+  (test-equal "a changed payload or another key fails"
+    '(#f #f)
+    (let ((dot (string-index jws #\.)))
+      (list ((example 'verify-jws) pub
+             (string-append (substring jws 0 (+ dot 1)) "X"
+                            (substring jws (+ dot 2))))
+            ((example 'verify-jws) (public p256) jws))))
+  (test-equal "many signatures convert to r and s and back"
+    '()
+    (filter-map (lambda (i)
+                  (let ((jws ((example 'sign-jws) p256 (number->string i))))
+                    (and (not ((example 'verify-jws) (public p256) jws)) i)))
+                (iota 40))))
+
 (test-group "hostile arguments"
   (define pub (public rsa))
   (define ciphertext (public-key-encrypt-data pub message))
