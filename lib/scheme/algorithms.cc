@@ -36,6 +36,12 @@ SCM looked_up(EnumKind kind, SCM text, Lookup lookup) {
 
 SCM oid_from(const char* oid) { return oid != nullptr ? scm_from_utf8_string(oid) : SCM_BOOL_F; }
 
+// `f` of the GnuTLS enumeration value `value`.
+template <class R, class T>
+R call_with_value(R (*f)(T), int value) {
+  return f(static_cast<T>(value));
+}
+
 // The listed values this module describes, as a fresh list of enumerates.
 SCM enumerate_list(EnumKind kind, const std::vector<int>& values) {
   SCM list = SCM_EOL;
@@ -56,34 +62,109 @@ gnutls_sign_algorithm_t sign_argument(SCM obj, int position) {
   return value_argument<gnutls_sign_algorithm_t>(EnumKind::sign_algorithm, obj, position);
 }
 
+// The procedures every one of the three kinds has: the list of what
+// GnuTLS supports, the value of a name and of an OID, and a value's OID.
+// Each is an instance of one of these templates, registered with its name
+// and docstring from the table below.
+template <EnumKind Kind, const std::vector<int>& (*Supported)()>
+struct ListProcedure {
+  static constexpr const char* c_arguments = "()";
+  static SCM body() { return enumerate_list(Kind, Supported()); }
+};
+
+template <EnumKind Kind, auto Lookup, const char* Arguments>
+struct LookupProcedure {
+  static constexpr const char* c_arguments = Arguments;
+  static SCM body(SCM text) { return looked_up(Kind, text, Lookup); }
+};
+
+template <EnumKind Kind, auto OidOf, const char* Arguments>
+struct OidProcedure {
+  static constexpr const char* c_arguments = Arguments;
+  static SCM body(SCM value) { return oid_from(call_with_value(OidOf, enumerate_value(Kind, value, 1))); }
+};
+
+// What GG_DEFINE gives a procedure, the name and docstring set at init.
+template <class Procedure>
+struct Registered : Procedure {
+  static inline const char* scheme_name = nullptr;
+  static inline const char* procedure_name = nullptr;
+  static inline const char* documentation = nullptr;
+  static constexpr const char* section = manual::algorithms;
+  static constexpr auto prelude = nullptr;
+
+  static void add(const char* name, const char* doc) {
+    scheme_name = procedure_name = name;
+    documentation = doc;
+    procedure_registry().push_back(procedure_detail::procedure_spec<Registered>(&Procedure::body));
+  }
+};
+
+constexpr char kName[] = "(SCM name)";
+constexpr char kOid[] = "(SCM oid)";
+constexpr char kCurve[] = "(SCM curve)";
+constexpr char kAlgorithm[] = "(SCM algorithm)";
+
 }  // namespace
 
+GG_INITIALIZER(register_algorithm_lookups) {
+  using K = EnumKind;
+  Registered<ListProcedure<K::ecc_curve, supported_ecc_curves>>::add(
+      "ecc-curve-list",
+      "Return the list of the elliptic curves (@code{ecc-curve/} values) the "
+      "GnuTLS in use supports.");
+  Registered<LookupProcedure<K::ecc_curve, gnutls_ecc_curve_get_id, kName>>::add(
+      "string->ecc-curve",
+      "Return the elliptic curve GnuTLS calls @var{name}, a string such as "
+      "@code{\"SECP256R1\"} (case does not matter), or @code{ecc-curve/invalid} if "
+      "there is none.");
+  Registered<LookupProcedure<K::ecc_curve, gnutls_oid_to_ecc_curve, kOid>>::add(
+      "oid->ecc-curve",
+      "Return the elliptic curve of @var{oid}, a string in dotted notation such as "
+      "@code{\"1.2.840.10045.3.1.7\"}, or @code{ecc-curve/invalid} if there is none.");
+  Registered<OidProcedure<K::ecc_curve, gnutls_ecc_curve_get_oid, kCurve>>::add(
+      "ecc-curve->oid",
+      "Return the OID of @var{curve}, an @code{ecc-curve/} value, as a string in "
+      "dotted notation, or @code{#f} if it has none.");
+  Registered<ListProcedure<K::pk_algorithm, supported_pk_algorithms>>::add(
+      "pk-algorithm-list",
+      "Return the list of the public-key algorithms (@code{pk-algorithm/} values) "
+      "the GnuTLS in use supports.");
+  Registered<LookupProcedure<K::pk_algorithm, gnutls_pk_get_id, kName>>::add(
+      "string->pk-algorithm",
+      "Return the public-key algorithm GnuTLS calls @var{name}, a string such as "
+      "@code{\"RSA\"} or @code{\"EdDSA (Ed25519)\"}, or @code{pk-algorithm/unknown} if "
+      "there is none.");
+  Registered<LookupProcedure<K::pk_algorithm, gnutls_oid_to_pk, kOid>>::add(
+      "oid->pk-algorithm",
+      "Return the public-key algorithm of @var{oid}, a string in dotted notation "
+      "such as @code{\"1.2.840.113549.1.1.1\"} (RSA), or @code{pk-algorithm/unknown} "
+      "if there is none.");
+  Registered<OidProcedure<K::pk_algorithm, gnutls_pk_get_oid, kAlgorithm>>::add(
+      "pk-algorithm->oid",
+      "Return the OID of @var{algorithm}, a @code{pk-algorithm/} value, as a string "
+      "in dotted notation, or @code{#f} if it has none.");
+  Registered<ListProcedure<K::sign_algorithm, supported_sign_algorithms>>::add(
+      "sign-algorithm-list",
+      "Return the list of the signature algorithms (@code{sign-algorithm/} values) "
+      "the GnuTLS in use supports.");
+  Registered<LookupProcedure<K::sign_algorithm, gnutls_sign_get_id, kName>>::add(
+      "string->sign-algorithm",
+      "Return the signature algorithm GnuTLS calls @var{name}, a string such as "
+      "@code{\"RSA-SHA256\"} or @code{\"ECDSA-SHA256\"}, or "
+      "@code{sign-algorithm/unknown} if there is none.");
+  Registered<LookupProcedure<K::sign_algorithm, gnutls_oid_to_sign, kOid>>::add(
+      "oid->sign-algorithm",
+      "Return the signature algorithm of @var{oid}, a string in dotted notation such "
+      "as @code{\"1.2.840.113549.1.1.11\"} (RSA with SHA-256), or "
+      "@code{sign-algorithm/unknown} if there is none.");
+  Registered<OidProcedure<K::sign_algorithm, gnutls_sign_get_oid, kAlgorithm>>::add(
+      "sign-algorithm->oid",
+      "Return the OID of @var{algorithm}, a @code{sign-algorithm/} value, as a string "
+      "in dotted notation, or @code{#f} if it has none.");
+}
+
 // ---- elliptic curves
-
-GG_DEFINE(ecc_curve_list, "ecc-curve-list", manual::algorithms, (),
-          "Return the list of the elliptic curves (@code{ecc-curve/} values) the "
-          "GnuTLS in use supports.") {
-  return enumerate_list(EnumKind::ecc_curve, supported_ecc_curves());
-}
-
-GG_DEFINE(string_to_ecc_curve, "string->ecc-curve", manual::algorithms, (SCM name),
-          "Return the elliptic curve GnuTLS calls @var{name}, a string such as "
-          "@code{\"SECP256R1\"} (case does not matter), or @code{ecc-curve/invalid} if "
-          "there is none.") {
-  return looked_up(EnumKind::ecc_curve, name, gnutls_ecc_curve_get_id);
-}
-
-GG_DEFINE(oid_to_ecc_curve, "oid->ecc-curve", manual::algorithms, (SCM oid),
-          "Return the elliptic curve of @var{oid}, a string in dotted notation such as "
-          "@code{\"1.2.840.10045.3.1.7\"}, or @code{ecc-curve/invalid} if there is none.") {
-  return looked_up(EnumKind::ecc_curve, oid, gnutls_oid_to_ecc_curve);
-}
-
-GG_DEFINE(ecc_curve_to_oid, "ecc-curve->oid", manual::algorithms, (SCM curve),
-          "Return the OID of @var{curve}, an @code{ecc-curve/} value, as a string in "
-          "dotted notation, or @code{#f} if it has none.") {
-  return oid_from(gnutls_ecc_curve_get_oid(curve_argument(curve, 1)));
-}
 
 GG_DEFINE(ecc_curve_to_pk_algorithm, "ecc-curve->pk-algorithm", manual::algorithms, (SCM curve),
           "Return the public-key algorithm of keys on @var{curve}, an @code{ecc-curve/} "
@@ -101,32 +182,6 @@ GG_DEFINE(ecc_curve_size, "ecc-curve-size", manual::algorithms, (SCM curve),
 
 // ---- public-key algorithms
 
-GG_DEFINE(pk_algorithm_list, "pk-algorithm-list", manual::algorithms, (),
-          "Return the list of the public-key algorithms (@code{pk-algorithm/} values) "
-          "the GnuTLS in use supports.") {
-  return enumerate_list(EnumKind::pk_algorithm, supported_pk_algorithms());
-}
-
-GG_DEFINE(string_to_pk_algorithm, "string->pk-algorithm", manual::algorithms, (SCM name),
-          "Return the public-key algorithm GnuTLS calls @var{name}, a string such as "
-          "@code{\"RSA\"} or @code{\"EdDSA (Ed25519)\"}, or @code{pk-algorithm/unknown} if "
-          "there is none.") {
-  return looked_up(EnumKind::pk_algorithm, name, gnutls_pk_get_id);
-}
-
-GG_DEFINE(oid_to_pk_algorithm, "oid->pk-algorithm", manual::algorithms, (SCM oid),
-          "Return the public-key algorithm of @var{oid}, a string in dotted notation "
-          "such as @code{\"1.2.840.113549.1.1.1\"} (RSA), or @code{pk-algorithm/unknown} "
-          "if there is none.") {
-  return looked_up(EnumKind::pk_algorithm, oid, gnutls_oid_to_pk);
-}
-
-GG_DEFINE(pk_algorithm_to_oid, "pk-algorithm->oid", manual::algorithms, (SCM algorithm),
-          "Return the OID of @var{algorithm}, a @code{pk-algorithm/} value, as a string "
-          "in dotted notation, or @code{#f} if it has none.") {
-  return oid_from(gnutls_pk_get_oid(pk_argument(algorithm, 1)));
-}
-
 GG_DEFINE(pk_algorithm_to_sign_algorithm, "pk-algorithm->sign-algorithm", manual::algorithms,
           (SCM algorithm, SCM digest),
           "Return the signature algorithm that signs with @var{algorithm}, a "
@@ -140,32 +195,6 @@ GG_DEFINE(pk_algorithm_to_sign_algorithm, "pk-algorithm->sign-algorithm", manual
 }
 
 // ---- signature algorithms
-
-GG_DEFINE(sign_algorithm_list, "sign-algorithm-list", manual::algorithms, (),
-          "Return the list of the signature algorithms (@code{sign-algorithm/} values) "
-          "the GnuTLS in use supports.") {
-  return enumerate_list(EnumKind::sign_algorithm, supported_sign_algorithms());
-}
-
-GG_DEFINE(string_to_sign_algorithm, "string->sign-algorithm", manual::algorithms, (SCM name),
-          "Return the signature algorithm GnuTLS calls @var{name}, a string such as "
-          "@code{\"RSA-SHA256\"} or @code{\"ECDSA-SHA256\"}, or "
-          "@code{sign-algorithm/unknown} if there is none.") {
-  return looked_up(EnumKind::sign_algorithm, name, gnutls_sign_get_id);
-}
-
-GG_DEFINE(oid_to_sign_algorithm, "oid->sign-algorithm", manual::algorithms, (SCM oid),
-          "Return the signature algorithm of @var{oid}, a string in dotted notation such "
-          "as @code{\"1.2.840.113549.1.1.11\"} (RSA with SHA-256), or "
-          "@code{sign-algorithm/unknown} if there is none.") {
-  return looked_up(EnumKind::sign_algorithm, oid, gnutls_oid_to_sign);
-}
-
-GG_DEFINE(sign_algorithm_to_oid, "sign-algorithm->oid", manual::algorithms, (SCM algorithm),
-          "Return the OID of @var{algorithm}, a @code{sign-algorithm/} value, as a string "
-          "in dotted notation, or @code{#f} if it has none.") {
-  return oid_from(gnutls_sign_get_oid(sign_argument(algorithm, 1)));
-}
 
 GG_DEFINE(sign_algorithm_to_digest_algorithm, "sign-algorithm->digest-algorithm", manual::algorithms,
           (SCM algorithm),

@@ -424,26 +424,23 @@
     (equal? (public-key-export (x509-certificate->public-key cert) x509-certificate-format/der)
             (public-key-export (public (x509-private-key->private-key (x509-key) '()))
                                x509-certificate-format/der)))
+  (define (certificate-verification key)
+    ;; Whether the certificate's key verifies a signature made with KEY.
+    (verification
+     (lambda ()
+       (public-key-verify-data (x509-certificate->public-key cert)
+                               sign-algorithm/ecdsa-sha256 message
+                               (private-key-sign-data key sign-algorithm/ecdsa-sha256
+                                                      message '())))))
   (test-equal "the certificate's key verifies what its private key signs"
     'valid
-    (let ((key (x509-private-key->private-key (x509-key) '())))
-      (verification
-       (lambda ()
-         (public-key-verify-data (x509-certificate->public-key cert)
-                                 sign-algorithm/ecdsa-sha256 message
-                                 (private-key-sign-data key sign-algorithm/ecdsa-sha256
-                                                        message '()))))))
+    (certificate-verification (x509-private-key->private-key (x509-key) '())))
   (test-equal "the private key outlives the X.509 key, whatever the flags"
     '(valid valid valid)
     (map (lambda (flags)
            (let ((key (x509-private-key->private-key (x509-key) flags)))
              (gc) (gc)
-             (verification
-              (lambda ()
-                (public-key-verify-data (x509-certificate->public-key cert)
-                                        sign-algorithm/ecdsa-sha256 message
-                                        (private-key-sign-data key sign-algorithm/ecdsa-sha256
-                                                               message '()))))))
+             (certificate-verification key)))
          (list '() (list privkey/import-auto-release) (list privkey/import-copy))))
   (test-equal "import-private-key reads what import-x509-private-key reads"
     #t
