@@ -526,6 +526,46 @@
                     (and (not ((example 'verify-jws) (public p256) jws)) i)))
                 (iota 40))))
 
+(test-group "the key fuzzer's seeds"
+  ;; The seeds of fuzz/key_import_fuzzer.cc, through its driver: each
+  ;; imports as some key, and its truncations and bit flips, which mostly
+  ;; do not, end in a return or a gnutls-error (in a child: not a crash).
+  (define fuzz-directory (string-append (or (getenv "MESON_SOURCE_ROOT") ".") "/fuzz"))
+  (load (string-append fuzz-directory "/key-driver.scm"))
+  (define fuzz-key (@ (key-driver) fuzz-key))
+  (define (list-directory dir)
+    (let ((stream (opendir dir)))
+      (let loop ((names '()))
+        (let ((entry (readdir stream)))
+          (if (eof-object? entry)
+              (begin (closedir stream) names)
+              (loop (cons entry names)))))))
+  (define seeds
+    (map (lambda (name) (string-append fuzz-directory "/corpus/" name))
+         (sort (filter (lambda (name) (string-prefix? "key-" name))
+                       (list-directory (string-append fuzz-directory "/corpus")))
+               string<?)))
+  (test-equal "every seed imports"
+    (map (const #t) seeds)
+    (map (lambda (file) (positive? (fuzz-key (read-file-bytes file)))) seeds))
+  (test-equal "their truncations and bit flips"
+    '(exited 0 #t)
+    (call-in-child
+     (lambda ()
+       (every (lambda (file)
+                (let ((bytes (read-file-bytes file)))
+                  (every (lambda (variant) (exact-integer? (fuzz-key variant)))
+                         (append
+                          (map (lambda (n)
+                                 (let ((cut (make-bytevector n)))
+                                   (bytevector-copy! bytes 0 cut 0 n)
+                                   cut))
+                               (list 0 1 (quotient (bytevector-length bytes) 2)
+                                     (- (bytevector-length bytes) 1)))
+                          (map (lambda (i) (flip-bit bytes (modulo (* i 37) (bytevector-length bytes))))
+                               (iota 12))))))
+              seeds)))))
+
 (test-group "hostile arguments"
   (define pub (public rsa))
   (define ciphertext (public-key-encrypt-data pub message))
