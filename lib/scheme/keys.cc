@@ -372,7 +372,7 @@ GG_DEFINE(public_key_pk_algorithm, "public-key-pk-algorithm", manual::keys, (SCM
 GG_DEFINE(public_key_preferred_hash_algorithm, "public-key-preferred-hash-algorithm", manual::keys, (SCM key),
           "Return two values: the digest algorithm that suits signatures checked with "
           "@var{key}, a public key (a @code{digest/} value), and a boolean that is true "
-          "when the key allows no other (as with DSA and ECDSA keys of some sizes).") {
+          "when the key allows no other (as DSA keys do).") {
   gnutls_digest_algorithm_t digest = GNUTLS_DIG_UNKNOWN;
   unsigned mandatory = 0;
   check(gnutls_pubkey_get_preferred_hash_algorithm(public_key_argument(key, 1), &digest, &mandatory));
