@@ -4,6 +4,7 @@
 // kept from older bindings (they are the same object).
 #include "enumerates.hh"
 
+#include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/openpgp.h>
@@ -57,6 +58,11 @@ std::vector<EnumValueSpec> oid_values() {
   for (const OidName& oid : kOids) values.push_back({oid.name, static_cast<int>(values.size())});
   return values;
 }
+// Values of algorithms newer than the GnuTLS this is built with (post-quantum
+// ML-DSA and ML-KEM, RSA-OAEP keys): the names are exported for programs
+// written against newer bindings, below a negative base GnuTLS never uses,
+// so that GnuTLS refuses them and returns none of them.
+constexpr int kNewerThanGnutls = -0x7000;
 
 #define DESCRIBE(fn, type) [](int v) -> const char* { return fn(static_cast<type>(v)); }
 
@@ -277,6 +283,30 @@ const std::vector<EnumTypeSpec>& enumerate_table() {
       {"streebog-512", GNUTLS_DIG_STREEBOG_512},
       {"shake-128", GNUTLS_DIG_SHAKE_128},
       {"shake-256", GNUTLS_DIG_SHAKE_256},
+    }},
+    {EnumKind::ecc_curve, "ecc-curve", DESCRIBE(gnutls_ecc_curve_get_name, gnutls_ecc_curve_t), {
+      {"invalid", GNUTLS_ECC_CURVE_INVALID},
+      {"secp224r1", GNUTLS_ECC_CURVE_SECP224R1},
+      {"secp256r1", GNUTLS_ECC_CURVE_SECP256R1},
+      {"secp384r1", GNUTLS_ECC_CURVE_SECP384R1},
+      {"secp521r1", GNUTLS_ECC_CURVE_SECP521R1},
+      {"secp192r1", GNUTLS_ECC_CURVE_SECP192R1},
+      {"x25519", GNUTLS_ECC_CURVE_X25519},
+      {"ed25519", GNUTLS_ECC_CURVE_ED25519},
+      {"gost256cpa", GNUTLS_ECC_CURVE_GOST256CPA},
+      {"gost256cpb", GNUTLS_ECC_CURVE_GOST256CPB},
+      {"gost256cpc", GNUTLS_ECC_CURVE_GOST256CPC},
+      {"gost256cpxa", GNUTLS_ECC_CURVE_GOST256CPXA},
+      {"gost256cpxb", GNUTLS_ECC_CURVE_GOST256CPXB},
+      {"gost512a", GNUTLS_ECC_CURVE_GOST512A},
+      {"gost512b", GNUTLS_ECC_CURVE_GOST512B},
+      {"gost512c", GNUTLS_ECC_CURVE_GOST512C},
+      {"gost256a", GNUTLS_ECC_CURVE_GOST256A},
+      {"gost256b", GNUTLS_ECC_CURVE_GOST256B},
+      {"gost256c", GNUTLS_ECC_CURVE_GOST256C},
+      {"gost256d", GNUTLS_ECC_CURVE_GOST256D},
+      {"x448", GNUTLS_ECC_CURVE_X448},
+      {"ed448", GNUTLS_ECC_CURVE_ED448},
     }},
     {EnumKind::error, "error", [](int v) -> const char* { return gnutls_strerror(v); }, {
       {"success", GNUTLS_E_SUCCESS},
@@ -595,6 +625,32 @@ const std::vector<EnumTypeSpec>& enumerate_table() {
       {"eddsa-ed25519", GNUTLS_PK_EDDSA_ED25519},
       {"ecdh-x448", GNUTLS_PK_ECDH_X448},
       {"eddsa-ed448", GNUTLS_PK_EDDSA_ED448},
+      {"gost-01", GNUTLS_PK_GOST_01},
+      {"gost-12-256", GNUTLS_PK_GOST_12_256},
+      {"gost-12-512", GNUTLS_PK_GOST_12_512},
+      // Older GnuTLS names of the same algorithms.
+      {"ec", GNUTLS_PK_EC},
+      {"ecc", GNUTLS_PK_ECC},
+      {"ecdhx", GNUTLS_PK_ECDHX},
+      // Newer than GnuTLS 3.7.9: never returned by it (see kNewerThanGnutls).
+      {"rsa-oaep", kNewerThanGnutls - 1},
+      {"mlkem768", kNewerThanGnutls - 2},
+      {"mlkem1024", kNewerThanGnutls - 3},
+      {"mldsa44", kNewerThanGnutls - 4},
+      {"mldsa65", kNewerThanGnutls - 5},
+      {"mldsa87", kNewerThanGnutls - 6},
+    }},
+    {EnumKind::privkey, "privkey", nullptr, {
+      {"import-auto-release", GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE},
+      {"import-copy", GNUTLS_PRIVKEY_IMPORT_COPY},
+      {"disable-callbacks", GNUTLS_PRIVKEY_DISABLE_CALLBACKS},
+      {"sign-flag-tls1-rsa", GNUTLS_PRIVKEY_SIGN_FLAG_TLS1_RSA},
+      {"flag-provable", GNUTLS_PRIVKEY_FLAG_PROVABLE},
+      {"flag-export-compat", GNUTLS_PRIVKEY_FLAG_EXPORT_COMPAT},
+      {"sign-flag-rsa-pss", GNUTLS_PRIVKEY_SIGN_FLAG_RSA_PSS},
+      {"flag-reproducible", GNUTLS_PRIVKEY_FLAG_REPRODUCIBLE},
+      {"flag-ca", GNUTLS_PRIVKEY_FLAG_CA},
+      {"flag-rsa-pss-fixed-salt-length", GNUTLS_PRIVKEY_FLAG_RSA_PSS_FIXED_SALT_LENGTH},
     }},
     {EnumKind::protocol, "protocol", DESCRIBE(gnutls_protocol_get_name, gnutls_protocol_t), {
       {"ssl-3", GNUTLS_SSL3},
@@ -649,6 +705,28 @@ const std::vector<EnumTypeSpec>& enumerate_table() {
       {"rsa-pss-rsae-sha256", GNUTLS_SIGN_RSA_PSS_RSAE_SHA256},
       {"rsa-pss-rsae-sha384", GNUTLS_SIGN_RSA_PSS_RSAE_SHA384},
       {"rsa-pss-rsae-sha512", GNUTLS_SIGN_RSA_PSS_RSAE_SHA512},
+      {"dsa-sha384", GNUTLS_SIGN_DSA_SHA384},
+      {"dsa-sha512", GNUTLS_SIGN_DSA_SHA512},
+      {"ecdsa-sha3-224", GNUTLS_SIGN_ECDSA_SHA3_224},
+      {"ecdsa-sha3-256", GNUTLS_SIGN_ECDSA_SHA3_256},
+      {"ecdsa-sha3-384", GNUTLS_SIGN_ECDSA_SHA3_384},
+      {"ecdsa-sha3-512", GNUTLS_SIGN_ECDSA_SHA3_512},
+      {"dsa-sha3-224", GNUTLS_SIGN_DSA_SHA3_224},
+      {"dsa-sha3-256", GNUTLS_SIGN_DSA_SHA3_256},
+      {"dsa-sha3-384", GNUTLS_SIGN_DSA_SHA3_384},
+      {"dsa-sha3-512", GNUTLS_SIGN_DSA_SHA3_512},
+      {"rsa-sha3-224", GNUTLS_SIGN_RSA_SHA3_224},
+      {"rsa-sha3-256", GNUTLS_SIGN_RSA_SHA3_256},
+      {"rsa-sha3-384", GNUTLS_SIGN_RSA_SHA3_384},
+      {"rsa-sha3-512", GNUTLS_SIGN_RSA_SHA3_512},
+      {"rsa-raw", GNUTLS_SIGN_RSA_RAW},
+      {"gost-94", GNUTLS_SIGN_GOST_94},
+      {"gost-256", GNUTLS_SIGN_GOST_256},
+      {"gost-512", GNUTLS_SIGN_GOST_512},
+      // Newer than GnuTLS 3.7.9: never returned by it (see kNewerThanGnutls).
+      {"mldsa44", kNewerThanGnutls - 4},
+      {"mldsa65", kNewerThanGnutls - 5},
+      {"mldsa87", kNewerThanGnutls - 6},
     }},
     {EnumKind::x509_certificate_format, "x509-certificate-format", nullptr, {
       {"der", GNUTLS_X509_FMT_DER},
