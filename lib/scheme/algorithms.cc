@@ -36,12 +36,6 @@ SCM looked_up(EnumKind kind, SCM text, Lookup lookup) {
 
 SCM oid_from(const char* oid) { return oid != nullptr ? scm_from_utf8_string(oid) : SCM_BOOL_F; }
 
-// `f` of the GnuTLS enumeration value `value`.
-template <class R, class T>
-R call_with_value(R (*f)(T), int value) {
-  return f(static_cast<T>(value));
-}
-
 // The listed values this module describes, as a fresh list of enumerates.
 SCM enumerate_list(EnumKind kind, const std::vector<int>& values) {
   SCM list = SCM_EOL;
@@ -56,10 +50,10 @@ gnutls_ecc_curve_t curve_argument(SCM obj, int position) {
   return value_argument<gnutls_ecc_curve_t>(EnumKind::ecc_curve, obj, position);
 }
 gnutls_pk_algorithm_t pk_argument(SCM obj, int position) {
-  return value_argument<gnutls_pk_algorithm_t>(EnumKind::pk_algorithm, obj, position);
+  return known_pk_algorithm(enumerate_value(EnumKind::pk_algorithm, obj, position));
 }
 gnutls_sign_algorithm_t sign_argument(SCM obj, int position) {
-  return value_argument<gnutls_sign_algorithm_t>(EnumKind::sign_algorithm, obj, position);
+  return known_sign_algorithm(enumerate_value(EnumKind::sign_algorithm, obj, position));
 }
 
 // The procedures every one of the three kinds has: the list of what
@@ -78,10 +72,10 @@ struct LookupProcedure {
   static SCM body(SCM text) { return looked_up(Kind, text, Lookup); }
 };
 
-template <EnumKind Kind, auto OidOf, const char* Arguments>
+template <auto Argument, auto OidOf, const char* Arguments>
 struct OidProcedure {
   static constexpr const char* c_arguments = Arguments;
-  static SCM body(SCM value) { return oid_from(call_with_value(OidOf, enumerate_value(Kind, value, 1))); }
+  static SCM body(SCM value) { return oid_from(OidOf(Argument(value, 1))); }
 };
 
 // What GG_DEFINE gives a procedure, the name and docstring set at init.
@@ -122,7 +116,7 @@ GG_INITIALIZER(register_algorithm_lookups) {
       "oid->ecc-curve",
       "Return the elliptic curve of @var{oid}, a string in dotted notation such as "
       "@code{\"1.2.840.10045.3.1.7\"}, or @code{ecc-curve/invalid} if there is none.");
-  Registered<OidProcedure<K::ecc_curve, gnutls_ecc_curve_get_oid, kCurve>>::add(
+  Registered<OidProcedure<curve_argument, gnutls_ecc_curve_get_oid, kCurve>>::add(
       "ecc-curve->oid",
       "Return the OID of @var{curve}, an @code{ecc-curve/} value, as a string in "
       "dotted notation, or @code{#f} if it has none.");
@@ -140,7 +134,7 @@ GG_INITIALIZER(register_algorithm_lookups) {
       "Return the public-key algorithm of @var{oid}, a string in dotted notation "
       "such as @code{\"1.2.840.113549.1.1.1\"} (RSA), or @code{pk-algorithm/unknown} "
       "if there is none.");
-  Registered<OidProcedure<K::pk_algorithm, gnutls_pk_get_oid, kAlgorithm>>::add(
+  Registered<OidProcedure<pk_argument, gnutls_pk_get_oid, kAlgorithm>>::add(
       "pk-algorithm->oid",
       "Return the OID of @var{algorithm}, a @code{pk-algorithm/} value, as a string "
       "in dotted notation, or @code{#f} if it has none.");
@@ -158,7 +152,7 @@ GG_INITIALIZER(register_algorithm_lookups) {
       "Return the signature algorithm of @var{oid}, a string in dotted notation such "
       "as @code{\"1.2.840.113549.1.1.11\"} (RSA with SHA-256), or "
       "@code{sign-algorithm/unknown} if there is none.");
-  Registered<OidProcedure<K::sign_algorithm, gnutls_sign_get_oid, kAlgorithm>>::add(
+  Registered<OidProcedure<sign_argument, gnutls_sign_get_oid, kAlgorithm>>::add(
       "sign-algorithm->oid",
       "Return the OID of @var{algorithm}, a @code{sign-algorithm/} value, as a string "
       "in dotted notation, or @code{#f} if it has none.");

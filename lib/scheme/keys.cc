@@ -30,7 +30,7 @@ gnutls_pubkey_t public_key_argument(SCM obj, int position) {
 }
 
 gnutls_sign_algorithm_t sign_algorithm_argument(SCM obj, int position) {
-  return static_cast<gnutls_sign_algorithm_t>(enumerate_value(EnumKind::sign_algorithm, obj, position));
+  return known_sign_algorithm(enumerate_value(EnumKind::sign_algorithm, obj, position));
 }
 
 gnutls_ecc_curve_t curve_argument(SCM obj, int position) {
@@ -137,7 +137,7 @@ GG_DEFINE(generate_private_key, "generate-private-key", manual::keys, (SCM algor
           "@code{pk-algorithm/eddsa-ed25519}.  RSA and DSA keys take a while to "
           "generate; elliptic-curve keys are quick.  A curve given with an algorithm "
           "that uses none is out of range.") {
-  auto pk = static_cast<gnutls_pk_algorithm_t>(enumerate_value(EnumKind::pk_algorithm, algorithm, 1));
+  gnutls_pk_algorithm_t pk = known_pk_algorithm(enumerate_value(EnumKind::pk_algorithm, algorithm, 1));
   unsigned bits = 0;
   if (is_enumerate(EnumKind::ecc_curve, size)) {
     // GnuTLS reads a curve as a huge size for other algorithms.

@@ -65,6 +65,10 @@ std::vector<EnumValueSpec> oid_values() {
 constexpr int kNewerThanGnutls = -0x7000;
 
 #define DESCRIBE(fn, type) [](int v) -> const char* { return fn(static_cast<type>(v)); }
+// The same for kinds with values below kNewerThanGnutls, which the GnuTLS
+// enumeration cannot hold (they are named after their Scheme name).
+#define DESCRIBE_KNOWN(fn, type) \
+  [](int v) -> const char* { return v < 0 ? nullptr : fn(static_cast<type>(v)); }
 
 }  // namespace
 
@@ -614,7 +618,7 @@ const std::vector<EnumTypeSpec>& enumerate_table() {
       {"ecdh", GNUTLS_PARAMS_ECDH},
     }},
     {EnumKind::pk_algorithm, "pk-algorithm",
-     DESCRIBE(gnutls_pk_algorithm_get_name, gnutls_pk_algorithm_t), {
+     DESCRIBE_KNOWN(gnutls_pk_algorithm_get_name, gnutls_pk_algorithm_t), {
       {"unknown", GNUTLS_PK_UNKNOWN},
       {"rsa", GNUTLS_PK_RSA},
       {"dsa", GNUTLS_PK_DSA},
@@ -676,7 +680,7 @@ const std::vector<EnumTypeSpec>& enumerate_table() {
       {"dns", GNUTLS_NAME_DNS},
     }},
     {EnumKind::sign_algorithm, "sign-algorithm",
-     DESCRIBE(gnutls_sign_get_name, gnutls_sign_algorithm_t), {
+     DESCRIBE_KNOWN(gnutls_sign_get_name, gnutls_sign_algorithm_t), {
       {"unknown", GNUTLS_SIGN_UNKNOWN},
       {"rsa-sha1", GNUTLS_SIGN_RSA_SHA1},
       {"dsa-sha1", GNUTLS_SIGN_DSA_SHA1},

@@ -41,6 +41,17 @@ const std::vector<int>& supported_ecc_curves();
 const std::vector<int>& supported_pk_algorithms();
 const std::vector<int>& supported_sign_algorithms();
 
+// The GnuTLS value of a pk-algorithm or sign-algorithm enumerate.  Those
+// of algorithms newer than this GnuTLS are below zero, which its
+// enumerations cannot hold: they become its unknown value, which is what
+// GnuTLS would make of them anyway.
+inline gnutls_pk_algorithm_t known_pk_algorithm(int value) {
+  return value < 0 ? GNUTLS_PK_UNKNOWN : static_cast<gnutls_pk_algorithm_t>(value);
+}
+inline gnutls_sign_algorithm_t known_sign_algorithm(int value) {
+  return value < 0 ? GNUTLS_SIGN_UNKNOWN : static_cast<gnutls_sign_algorithm_t>(value);
+}
+
 // The `bits' argument of gnutls_privkey_generate2 that names `curve`.
 inline unsigned curve_bits(gnutls_ecc_curve_t curve) { return GNUTLS_CURVE_TO_BITS(curve); }
 
