@@ -226,7 +226,7 @@ module does not export."
   '("anonymous-demo.scm" "anonymous-server.scm" "anonymous-client.scm"
     "x509-server.scm" "https-get.scm" "multi-host-server.scm"
     "nonblocking-echo-server.scm"
-    "certificate-authority.scm"))
+    "certificate-authority.scm" "jws.scm"))
 
 (test-begin "examples")
 
@@ -412,6 +412,24 @@ module does not export."
                 get-bytevector-all #:binary #t)
               x509-certificate-format/pem)))))
       (lambda () (delete-directory-tree dir)))))
+
+(test-example "jws.scm"
+  (let-values (((status output) (run-example "jws.scm")))
+    (test-equal "it exits 0" 0 status)
+    (test-equal "every check holds, the RFC 7515 examples included"
+      '("HS256 token of RFC 7515 A.1 reproduced: ok"
+        "HS256 token verifies: ok"
+        "HS256 tampered token rejected: ok"
+        "ES256 token of RFC 7515 A.3 verifies: ok"
+        "ES256 token signed with a new key verifies: ok"
+        "ES256 tampered token rejected: ok"
+        "ES256 token rejected under another key: ok")
+      (filter (lambda (line) (string-suffix? ": ok" line))
+              (string-split output #\newline)))
+    (test-assert "and it prints the token it signed"
+      (string-prefix? "eyJhbGciOiJFUzI1NiJ9."
+                      (last (filter (lambda (line) (not (string-null? line)))
+                                    (string-split output #\newline)))))))
 
 (test-end "examples")
 (test-exit)
