@@ -44,13 +44,6 @@ std::string dn_oid_argument(SCM obj, int position) {
   return oid_argument(obj, position);
 }
 
-// The privkey/ flags of a key to generate.  No privkey/ flag is defined
-// here, so the one list accepted is the empty one.
-unsigned privkey_flags_argument(SCM obj, int position) {
-  if (!scm_is_null(obj)) throw WrongTypeArgument(position, obj, "empty list of privkey/ flags");
-  return 0;
-}
-
 // Call `set` with the handle of `cert`, the first argument (checked
 // before the others, which `set` converts): a GnuTLS setter whose failure
 // is raised.
@@ -254,7 +247,7 @@ GG_DEFINE(generate_x509_private_key, "generate-x509-private-key", manual::x509_g
           "collected.") {
   auto pk = static_cast<gnutls_pk_algorithm_t>(enumerate_value(EnumKind::pk_algorithm, algorithm, 1));
   auto size = static_cast<unsigned>(integer_argument(bits, 2, 0, 16384));
-  unsigned f = privkey_flags_argument(flags, 3);
+  unsigned f = enumerate_flags(EnumKind::privkey, flags, 3);
   SCM obj = Foreign<X509PrivateKey>::make();
   generate_private_key(*Foreign<X509PrivateKey>::unwrap(obj), pk, size, f);
   return obj;

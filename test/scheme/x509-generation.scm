@@ -255,6 +255,13 @@
            (error-key (lambda () (generate-x509-private-key pk-algorithm/ecdsa 256 '(x)))))
      (list 'algorithm
            (error-key (lambda () (generate-x509-private-key pk-algorithm/dh 2048 '()))))))
+  (test-equal "privkey/ flags reach the generation: provable keys are RSA or DSA only"
+    '(#t gnutls-error)
+    (list (x509-private-key?
+           (generate-x509-private-key pk-algorithm/ecdsa 256 (list privkey/flag-export-compat)))
+          (error-key (lambda ()
+                       (generate-x509-private-key pk-algorithm/ecdsa 256
+                                                  (list privkey/flag-provable))))))
   (test-equal "the OID GnuTLS does not know" (list error/x509-unsupported-oid)
     (gnutls-error-of (lambda () (set-x509-certificate-dn-by-oid! cert "1.2" "x"))))
   (test-equal "an empty certificate cannot be signed or exported" '(gnutls-error gnutls-error)
