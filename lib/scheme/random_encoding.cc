@@ -109,9 +109,10 @@ GG_DEFINE(gnutls_random, "gnutls-random", manual::random_encoding, (SCM level, S
           "Return a bytevector of @var{length} random bytes from GnuTLS's generator of the "
           "@code{random-level/} @var{level}: @code{random-level/nonce} for values that must "
           "not repeat or be guessed (nonces, IVs), @code{random-level/random} for values "
-          "that must be unpredictable, @code{random-level/key} for keys.") {
+          "that must be unpredictable, @code{random-level/key} for keys.  @var{length} is at "
+          "most 2^31 - 1.") {
   auto l = static_cast<gnutls_rnd_level_t>(enumerate_value(EnumKind::random_level, level, 1));
-  auto n = static_cast<size_t>(integer_argument(length, 2, 0, LONG_MAX));
+  auto n = static_cast<size_t>(integer_argument(length, 2, 0, INT_MAX));
   return random_bytevector(l, n);
 }
 

@@ -6,6 +6,7 @@
              (srfi srfi-4)
              (srfi srfi-64)
              (ice-9 match)
+             (ice-9 rdelim)
              (rnrs bytevectors)
              (system foreign)
              (test-support)
@@ -22,6 +23,16 @@
 ;;; Random bytes
 
 (define mebibyte (* 1024 1024))
+
+(define (virtual-memory-kib)
+  "The size of this process's address space, in KiB."
+  (call-with-input-file "/proc/self/status"
+    (lambda (port)
+      (let loop ()
+        (let ((line (read-line port)))
+          (if (string-prefix? "VmSize:" line)
+              (string->number (car (string-tokenize (substring line 7))))
+              (loop)))))))
 
 (define (distinct-bytes bv)
   (length (delete-duplicates (bytevector->u8-list bv))))
@@ -51,16 +62,20 @@
   (test-equal "the levels' names"
     '("nonce" "random" "key")
     (map random-level->string (list random-level/nonce random-level/random random-level/key)))
-  (test-equal "a negative length is out of range"
-    'out-of-range
-    (car (error-of (lambda () (gnutls-random random-level/nonce -1)))))
+  (test-equal "lengths below 0 or from 2^31 are out of range"
+    '(out-of-range out-of-range)
+    (map (lambda (length)
+           (car (error-of (lambda () (gnutls-random random-level/nonce length)))))
+         (list -1 (expt 2 31))))
   ;; Under the sanitizers a failed allocation ends the process by design.
   (unless (getenv "SANITIZER_PRELOAD")
     (test-equal "more than the memory at hand raises out-of-memory"
       '(exited 0 out-of-memory)
       (call-in-child
        (lambda ()
-         (car (error-of (lambda () (gnutls-random random-level/key (expt 2 62))))))))))
+         ;; Room for 64 MiB more than the child maps now.
+         (setrlimit 'as (* 1024 (+ (virtual-memory-kib) 65536)) #f)
+         (car (error-of (lambda () (gnutls-random random-level/key (expt 2 30))))))))))
 
 ;;; Base64 and hexadecimal
 
