@@ -3,9 +3,11 @@
 #include <langinfo.h>
 
 #include <climits>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 
 namespace gg {
 
@@ -82,6 +84,39 @@ SCM u8vector_from(const void* data, size_t size) {
   SCM vector = scm_make_u8vector(scm_from_size_t(size), SCM_UNDEFINED);
   if (size > 0) std::memcpy(SCM_BYTEVECTOR_CONTENTS(vector), data, size);
   return vector;
+}
+
+namespace {
+
+// The size of a block of wiped bytes is kept just before them, for the
+// finalizer; the header keeps the bytes aligned as malloc's are.
+constexpr size_t kSizeHeader = alignof(std::max_align_t);
+
+void wipe_and_free(void* data) {
+  auto* block = static_cast<unsigned char*>(data) - kSizeHeader;
+  size_t size = 0;
+  std::memcpy(&size, block, sizeof size);
+  explicit_bzero(block, kSizeHeader + size);
+  std::free(block);
+}
+
+}  // namespace
+
+unsigned char* allocate_wiped_bytes(size_t size) {
+  if (size > SIZE_MAX - kSizeHeader) throw std::bad_alloc();
+  auto* block = static_cast<unsigned char*>(std::malloc(kSizeHeader + size));
+  if (block == nullptr) throw std::bad_alloc();
+  std::memcpy(block, &size, sizeof size);
+  return block + kSizeHeader;
+}
+
+void free_wiped_bytes(unsigned char* data) { wipe_and_free(data); }
+
+SCM adopt_wiped_bytes(unsigned char* data, size_t size) {
+  scm_gc_register_allocation(size);
+  // The bytevector keeps the pointer object, whose finalizer frees the bytes.
+  return scm_pointer_to_bytevector(scm_from_pointer(data, wipe_and_free), scm_from_size_t(size), SCM_INUM0,
+                                   scm_from_utf8_symbol("vu8"));
 }
 
 }  // namespace gg

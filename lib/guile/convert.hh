@@ -62,6 +62,28 @@ SCM bytevector_from(const void* data, size_t size);
 // It is a bytevector too.
 SCM u8vector_from(const void* data, size_t size);
 
+// A new bytevector of `size` bytes that `fill(data)` writes, for outputs
+// that may be secret (plaintexts, random keys) or large: its bytes are
+// allocated outside the GC heap (and told to the collector), so a request
+// larger than the memory left is std::bad_alloc rather than an abort, and a
+// bulk loop neither collects nor faults fresh pages on every call; they are
+// wiped when the bytevector is collected.  If `fill` throws, the bytes are
+// wiped and freed, and the exception goes on.
+unsigned char* allocate_wiped_bytes(size_t size);
+void free_wiped_bytes(unsigned char* data);
+SCM adopt_wiped_bytes(unsigned char* data, size_t size);
+template <class Fill>
+SCM wiped_bytevector(size_t size, Fill fill) {
+  unsigned char* data = allocate_wiped_bytes(size);
+  try {
+    fill(data);
+  } catch (...) {
+    free_wiped_bytes(data);
+    throw;
+  }
+  return adopt_wiped_bytes(data, size);
+}
+
 // A user name a peer sent, as a string, or #f for null.  Bytes that are
 // not UTF-8 become question marks rather than an error.
 SCM user_name_from(const char* name);

@@ -32,19 +32,12 @@ gnutls_cipher_algorithm_t cipher_argument(SCM obj, int position) {
   return static_cast<gnutls_cipher_algorithm_t>(enumerate_value(EnumKind::cipher, obj, position));
 }
 
-// A fresh bytevector of `size` bytes that `fill` writes, wiped if `fill`
-// throws: no part of a plaintext outlives a failed call.
+// Outputs go to wiped memory: no part of a plaintext outlives a failed
+// call or its bytevector, and bulk encryption does not make the collector
+// run on every message.
 template <class Fill>
 SCM filled_bytevector(size_t size, Fill fill) {
-  SCM bytevector = scm_c_make_bytevector(size);
-  auto* data = reinterpret_cast<unsigned char*>(SCM_BYTEVECTOR_CONTENTS(bytevector));
-  try {
-    fill(data);
-  } catch (...) {
-    wipe(data, size);
-    throw;
-  }
-  return bytevector;
+  return wiped_bytevector(size, fill);
 }
 
 // What cipher-encrypt and cipher-decrypt share: the handle's operation on

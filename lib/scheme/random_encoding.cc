@@ -23,36 +23,14 @@ namespace gg {
 
 namespace {
 
-// Random bytes live outside the GC heap, in memory allocated here: a
-// request larger than the memory left is then std::bad_alloc (raised once
-// C++ is done), where an allocation failing inside Guile aborts the
-// process; and the bytes are wiped when the bytevector is collected (they
-// may be a key).  The size is kept just before them, for the finalizer.
-constexpr size_t kSizeHeader = alignof(std::max_align_t);
-
-void wipe_and_free_random_bytes(void* data) {
-  auto* block = static_cast<unsigned char*>(data) - kSizeHeader;
-  size_t size = 0;
-  std::memcpy(&size, block, sizeof size);
-  wipe(block, kSizeHeader + size);
-  std::free(block);
-}
-
+// Random bytes may be a key: they live in wiped memory (see
+// wiped_bytevector), where a request larger than the memory left is
+// std::bad_alloc, raised once C++ is done, rather than an abort in Guile.
 SCM random_bytevector(gnutls_rnd_level_t level, size_t size) {
-  if (size > SIZE_MAX - kSizeHeader) throw std::bad_alloc();
-  auto* block = static_cast<unsigned char*>(std::malloc(kSizeHeader + size));
-  if (block == nullptr) throw std::bad_alloc();
-  std::memcpy(block, &size, sizeof size);
-  unsigned char* data = block + kSizeHeader;
-  int r = gnutls_rnd(level, data, size);
-  if (r < 0) {
-    wipe_and_free_random_bytes(data);
-    throw GnutlsError(r);
-  }
-  scm_gc_register_allocation(size);
-  // The bytevector keeps the pointer object, whose finalizer frees the bytes.
-  return scm_pointer_to_bytevector(scm_from_pointer(data, wipe_and_free_random_bytes), scm_from_size_t(size),
-                                   SCM_INUM0, scm_from_utf8_symbol("vu8"));
+  return wiped_bytevector(size, [&](unsigned char* data) {
+    int r = gnutls_rnd(level, data, size);
+    if (r < 0) throw GnutlsError(r);
+  });
 }
 
 // The bytes of `obj`, a bytevector or a string (encoded in UTF-8 into
