@@ -46,16 +46,6 @@ SCM enumerate_list(EnumKind kind, const std::vector<int>& values) {
   return list;
 }
 
-gnutls_ecc_curve_t curve_argument(SCM obj, int position) {
-  return value_argument<gnutls_ecc_curve_t>(EnumKind::ecc_curve, obj, position);
-}
-gnutls_pk_algorithm_t pk_argument(SCM obj, int position) {
-  return known_pk_algorithm(enumerate_value(EnumKind::pk_algorithm, obj, position));
-}
-gnutls_sign_algorithm_t sign_argument(SCM obj, int position) {
-  return known_sign_algorithm(enumerate_value(EnumKind::sign_algorithm, obj, position));
-}
-
 // The procedures every one of the three kinds has: the list of what
 // GnuTLS supports, the value of a name and of an OID, and a value's OID.
 // Each is an instance of one of these templates, registered with its name
@@ -134,7 +124,7 @@ GG_INITIALIZER(register_algorithm_lookups) {
       "Return the public-key algorithm of @var{oid}, a string in dotted notation "
       "such as @code{\"1.2.840.113549.1.1.1\"} (RSA), or @code{pk-algorithm/unknown} "
       "if there is none.");
-  Registered<OidProcedure<pk_argument, gnutls_pk_get_oid, kAlgorithm>>::add(
+  Registered<OidProcedure<pk_algorithm_argument, gnutls_pk_get_oid, kAlgorithm>>::add(
       "pk-algorithm->oid",
       "Return the OID of @var{algorithm}, a @code{pk-algorithm/} value, as a string "
       "in dotted notation, or @code{#f} if it has none.");
@@ -152,7 +142,7 @@ GG_INITIALIZER(register_algorithm_lookups) {
       "Return the signature algorithm of @var{oid}, a string in dotted notation such "
       "as @code{\"1.2.840.113549.1.1.11\"} (RSA with SHA-256), or "
       "@code{sign-algorithm/unknown} if there is none.");
-  Registered<OidProcedure<sign_argument, gnutls_sign_get_oid, kAlgorithm>>::add(
+  Registered<OidProcedure<sign_algorithm_argument, gnutls_sign_get_oid, kAlgorithm>>::add(
       "sign-algorithm->oid",
       "Return the OID of @var{algorithm}, a @code{sign-algorithm/} value, as a string "
       "in dotted notation, or @code{#f} if it has none.");
@@ -183,7 +173,7 @@ GG_DEFINE(pk_algorithm_to_sign_algorithm, "pk-algorithm->sign-algorithm", manual
           "value (@code{pk-algorithm/rsa} and @code{digest/sha256} give "
           "@code{sign-algorithm/rsa-sha256}), or @code{sign-algorithm/unknown} if there "
           "is none.") {
-  gnutls_pk_algorithm_t pk = pk_argument(algorithm, 1);
+  gnutls_pk_algorithm_t pk = pk_algorithm_argument(algorithm, 1);
   auto hash = value_argument<gnutls_digest_algorithm_t>(EnumKind::digest, digest, 2);
   return enumerate_or_unknown(EnumKind::sign_algorithm, gnutls_pk_to_sign(pk, hash));
 }
@@ -196,14 +186,14 @@ GG_DEFINE(sign_algorithm_to_digest_algorithm, "sign-algorithm->digest-algorithm"
           "@code{sign-algorithm/} value, hashes with, or @code{#f} if it hashes with none "
           "this module names (@code{sign-algorithm/rsa-raw}, "
           "@code{sign-algorithm/unknown}).") {
-  return enumerate(EnumKind::digest, gnutls_sign_get_hash_algorithm(sign_argument(algorithm, 1)));
+  return enumerate(EnumKind::digest, gnutls_sign_get_hash_algorithm(sign_algorithm_argument(algorithm, 1)));
 }
 
 GG_DEFINE(sign_algorithm_to_pk_algorithm, "sign-algorithm->pk-algorithm", manual::algorithms, (SCM algorithm),
           "Return the public-key algorithm (a @code{pk-algorithm/} value) of the keys that "
           "make signatures by @var{algorithm}, a @code{sign-algorithm/} value.") {
   return enumerate_or_unknown(EnumKind::pk_algorithm,
-                              gnutls_sign_get_pk_algorithm(sign_argument(algorithm, 1)));
+                              gnutls_sign_get_pk_algorithm(sign_algorithm_argument(algorithm, 1)));
 }
 
 GG_DEFINE(sign_algorithm_is_secure_p, "sign-algorithm-is-secure?", manual::algorithms,
@@ -211,7 +201,7 @@ GG_DEFINE(sign_algorithm_is_secure_p, "sign-algorithm-is-secure?", manual::algor
           "Return true if GnuTLS considers @var{algorithm}, a @code{sign-algorithm/} "
           "value, secure: for signatures on certificates if @var{for-certificates} is "
           "true, for other signatures (those of a handshake) if it is @code{#f}.") {
-  gnutls_sign_algorithm_t sign = sign_argument(algorithm, 1);
+  gnutls_sign_algorithm_t sign = sign_algorithm_argument(algorithm, 1);
   if (!scm_is_bool(for_certificates)) throw WrongTypeArgument(2, for_certificates, "boolean");
   unsigned flags = scm_is_true(for_certificates) ? GNUTLS_SIGN_FLAG_SECURE_FOR_CERTS : 0;
   return scm_from_bool(gnutls_sign_is_secure2(sign, flags) != 0);
@@ -221,8 +211,8 @@ GG_DEFINE(sign_algorithm_supports_p, "sign-algorithm-supports?", manual::algorit
           (SCM algorithm, SCM pk_algorithm),
           "Return true if signatures by @var{algorithm}, a @code{sign-algorithm/} value, "
           "can be made with keys of @var{pk-algorithm}, a @code{pk-algorithm/} value.") {
-  gnutls_sign_algorithm_t sign = sign_argument(algorithm, 1);
-  gnutls_pk_algorithm_t pk = pk_argument(pk_algorithm, 2);
+  gnutls_sign_algorithm_t sign = sign_algorithm_argument(algorithm, 1);
+  gnutls_pk_algorithm_t pk = pk_algorithm_argument(pk_algorithm, 2);
   return scm_from_bool(gnutls_sign_supports_pk_algorithm(sign, pk) != 0);
 }
 

@@ -187,7 +187,7 @@ GG_DEFINE(set_certificate_credentials_x509_keys_x, "set-certificate-credentials-
     if (cert == nullptr) throw WrongTypeArgument(2, certs, "list of X.509 certificates");
     chain.push_back(cert->get());
   }
-  X509PrivateKey& key = Foreign<X509PrivateKey>::require(private_key, 3);
+  X509PrivateKey& key = x509_private_key_argument(private_key, 3);
   if (chain.size() > INT_MAX) throw OutOfRange(2, certs);
   // GnuTLS copies the certificates and the key.
   int r = gnutls_certificate_set_x509_key(c.get(), chain.data(), static_cast<int>(chain.size()), key.get());

@@ -30,7 +30,7 @@ GG_DEFINE(peer_certificate_status, "peer-certificate-status", manual::session, (
           "the empty list when the chain is valid.  The host name is not "
           "checked (see @code{x509-certificate-matches-hostname?} and "
           "@code{set-session-peer-verification!}).") {
-  Session& s = Foreign<Session>::require(session, 1);
+  Session& s = session_argument(session, 1);
   unsigned status = 0;
   int r = gnutls_certificate_verify_peers2(s.get(), &status);
   if (r < 0) throw GnutlsError(r);
@@ -41,7 +41,7 @@ GG_DEFINE(session_peer_certificate_chain, "session-peer-certificate-chain", manu
           "Return the certificate chain the peer of @var{session} presented, a "
           "list of u8vectors holding DER-encoded X.509 certificates, the "
           "peer's own first; the empty list if it presented none.") {
-  Session& s = Foreign<Session>::require(session, 1);
+  Session& s = session_argument(session, 1);
   unsigned count = 0;
   const gnutls_datum_t* chain = gnutls_certificate_get_peers(s.get(), &count);
   return chain == nullptr ? SCM_EOL : certificate_list(chain, count);
@@ -51,7 +51,7 @@ GG_DEFINE(session_our_certificate_chain, "session-our-certificate-chain", manual
           "Return the certificate @var{session} presented to its peer, as a list "
           "holding one u8vector (DER-encoded X.509), or the empty list if it "
           "presented none.") {
-  Session& s = Foreign<Session>::require(session, 1);
+  Session& s = session_argument(session, 1);
   const gnutls_datum_t* ours = gnutls_certificate_get_ours(s.get());
   return ours == nullptr ? SCM_EOL : certificate_list(ours, 1);
 }
@@ -62,7 +62,7 @@ GG_DEFINE(set_server_session_certificate_request_x, "set-server-session-certific
           "certificate: @var{request} is @code{certificate-request/ignore}, "
           "@code{certificate-request/request} or "
           "@code{certificate-request/require}.") {
-  Session& s = Foreign<Session>::require(session, 1);
+  Session& s = session_argument(session, 1);
   auto how =
       static_cast<gnutls_certificate_request_t>(enumerate_value(EnumKind::certificate_request, request, 2));
   gnutls_certificate_server_set_request(s.get(), how);
@@ -81,7 +81,7 @@ GG_DEFINE(set_session_peer_verification_x, "set-session-peer-verification!", man
           "the list of @code{certificate-status/} reasons (for instance "
           "@code{certificate-status/expired}, or "
           "@code{certificate-status/unexpected-owner} for another host name).") {
-  Session& s = Foreign<Session>::require(session, 1);
+  Session& s = session_argument(session, 1);
   bool any_host = scm_is_false(hostname);
   std::string name = any_host ? std::string() : string_argument(hostname, 2);
   unsigned verify_flags = enumerate_flags(EnumKind::certificate_verify, flags, 3);

@@ -19,8 +19,6 @@ namespace gg {
 
 namespace {
 
-Session& session_argument(SCM obj, int position) { return Foreign<Session>::require(obj, position); }
-
 void require_end(const Session& s, bool server) {
   if (s.server() != server)
     throw GnutlsError(GNUTLS_E_INVALID_REQUEST,

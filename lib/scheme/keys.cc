@@ -29,14 +29,6 @@ gnutls_pubkey_t public_key_argument(SCM obj, int position) {
   return Foreign<PublicKey>::require(obj, position, "public key").get();
 }
 
-gnutls_sign_algorithm_t sign_algorithm_argument(SCM obj, int position) {
-  return known_sign_algorithm(enumerate_value(EnumKind::sign_algorithm, obj, position));
-}
-
-gnutls_ecc_curve_t curve_argument(SCM obj, int position) {
-  return static_cast<gnutls_ecc_curve_t>(enumerate_value(EnumKind::ecc_curve, obj, position));
-}
-
 // A password, wiped when it goes.
 struct WipedString {
   std::string text;
@@ -182,7 +174,7 @@ GG_DEFINE(x509_private_key_to_private_key, "x509-private-key->private-key", manu
           "@var{flags} is a list of @code{privkey/} values; the key is always copied, "
           "so @code{privkey/import-auto-release} and @code{privkey/import-copy} make no "
           "difference.") {
-  X509PrivateKey& x509 = Foreign<X509PrivateKey>::require(key, 1, "X.509 private key");
+  X509PrivateKey& x509 = x509_private_key_argument(key, 1);
   unsigned f = enumerate_flags(EnumKind::privkey, flags, 2);
   SCM obj = Foreign<PrivateKey>::make();
   Foreign<PrivateKey>::unwrap(obj)->import_x509(x509, f);
@@ -191,7 +183,7 @@ GG_DEFINE(x509_private_key_to_private_key, "x509-private-key->private-key", manu
 
 GG_DEFINE(x509_certificate_to_public_key, "x509-certificate->public-key", manual::keys, (SCM cert),
           "Return the public key of @var{cert}, an X.509 certificate.") {
-  gnutls_x509_crt_t crt = Foreign<X509Certificate>::require(cert, 1, "X.509 certificate").get();
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1).get();
   return new_key<PublicKey>([&](gnutls_pubkey_t key) { return gnutls_pubkey_import_x509(key, crt, 0); });
 }
 

@@ -78,7 +78,7 @@ GG_DEFINE(set_psk_server_credentials_file_x, "set-psk-server-credentials-file!",
 GG_DEFINE(server_session_psk_username, "server-session-psk-username", manual::psk_srp, (SCM session),
           "Return the user name the PSK client of the server session "
           "@var{session} gave, or @code{#f} if none.") {
-  return user_name_from(gnutls_psk_server_get_username(Foreign<Session>::require(session, 1).get()));
+  return user_name_from(gnutls_psk_server_get_username(session_argument(session, 1).get()));
 }
 
 }  // namespace gg

@@ -42,7 +42,7 @@ GG_DEFINE_WITH_PRELUDE(session_record_port, kSessionRecordPortName, manual::sess
                        "send its output itself (with @code{force-output}, or by writing "
                        "whole records): a read sends output left in the port, and two "
                        "threads must not write at once.") {
-  Foreign<Session>::require(session, 1);
+  session_argument(session, 1);
   return record_port(session, close.given() ? procedure_argument(close, 2, true) : SCM_UNDEFINED);
 }
 

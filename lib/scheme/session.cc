@@ -15,8 +15,6 @@ namespace gg {
 
 namespace {
 
-Session& session_argument(SCM obj, int position) { return Foreign<Session>::require(obj, position); }
-
 SCM read_symbol() {
   static SCM const read = scm_from_utf8_symbol("read");
   return read;

@@ -91,7 +91,7 @@ GG_DEFINE(set_srp_server_credentials_files_x, "set-srp-server-credentials-files!
 GG_DEFINE(server_session_srp_username, "server-session-srp-username", manual::psk_srp, (SCM session),
           "Return the user name the SRP client of the server session "
           "@var{session} logged in as, or @code{#f} if none.") {
-  return user_name_from(gnutls_srp_server_get_username(Foreign<Session>::require(session, 1).get()));
+  return user_name_from(gnutls_srp_server_get_username(session_argument(session, 1).get()));
 }
 
 GG_DEFINE(srp_base64_encode, "srp-base64-encode", manual::psk_srp, (SCM str),

@@ -56,10 +56,6 @@ SCM bytes_of(const Filled& filled) {
   return u8vector_from(filled.bytes.data(), filled.bytes.size());
 }
 
-gnutls_x509_crt_t certificate_argument(SCM obj, int position) {
-  return Foreign<X509Certificate>::require(obj, position).get();
-}
-
 unsigned index_argument(SCM obj, int position) {
   return static_cast<unsigned>(integer_argument(obj, position, 0, INT_MAX));
 }
@@ -73,7 +69,7 @@ constexpr unsigned kDnOrder = GNUTLS_X509_DN_FLAG_COMPAT;
 template <class Getter>
 SCM dn_string(SCM cert, Getter getter) {
   OwnedDatum dn;
-  int r = getter(certificate_argument(cert, 1), dn.out(), kDnOrder);
+  int r = getter(certificate_argument(cert, 1).get(), dn.out(), kDnOrder);
   if (r < 0) throw GnutlsError(r);
   return text_from(dn.get().data, dn.get().size);
 }
@@ -82,7 +78,7 @@ SCM dn_string(SCM cert, Getter getter) {
 // `getter` gives it, whether critical or not.
 template <class Getter>
 SCM key_id_extension(SCM cert, Getter getter) {
-  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1).get();
   return bytes_of(fill_buffer([&](unsigned char* buffer, size_t* size) {
     unsigned critical = 0;
     return getter(crt, buffer, size, &critical);
@@ -92,7 +88,7 @@ SCM key_id_extension(SCM cert, Getter getter) {
 // The DN-OID at `index`, or #f past the last one.
 template <class Getter>
 SCM dn_oid(SCM cert, SCM index, Getter getter) {
-  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1).get();
   unsigned i = index_argument(index, 2);
   Filled oid = fill_buffer([&](unsigned char* buffer, size_t* size) { return getter(crt, i, buffer, size); });
   if (oid.result == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) return SCM_BOOL_F;
@@ -187,7 +183,7 @@ GG_DEFINE(x509_certificate_issuer_dn_oid, "x509-certificate-issuer-dn-oid", manu
 GG_DEFINE(x509_certificate_fingerprint, "x509-certificate-fingerprint", manual::x509, (SCM cert, SCM digest),
           "Return the fingerprint of @var{cert} computed with @var{digest} (a "
           "@code{digest/} value such as @code{digest/sha256}), a u8vector.") {
-  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1).get();
   auto algorithm = static_cast<gnutls_digest_algorithm_t>(enumerate_value(EnumKind::digest, digest, 2));
   return bytes_of(fill_buffer([&](unsigned char* buffer, size_t* size) {
     return gnutls_x509_crt_get_fingerprint(crt, algorithm, buffer, size);
@@ -197,7 +193,7 @@ GG_DEFINE(x509_certificate_fingerprint, "x509-certificate-fingerprint", manual::
 GG_DEFINE(x509_certificate_key_id, "x509-certificate-key-id", manual::x509, (SCM cert),
           "Return the identifier of the public key of @var{cert} (a SHA-1 hash "
           "of it), a u8vector.") {
-  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1).get();
   return bytes_of(fill_buffer(
       [&](unsigned char* buffer, size_t* size) { return gnutls_x509_crt_get_key_id(crt, 0, buffer, size); }));
 }
@@ -221,7 +217,7 @@ GG_DEFINE(x509_certificate_key_usage, "x509-certificate-key-usage", manual::x509
           "values, empty when @var{cert} has no key usage extension.") {
   unsigned usage = 0;
   unsigned critical = 0;
-  int r = gnutls_x509_crt_get_key_usage(certificate_argument(cert, 1), &usage, &critical);
+  int r = gnutls_x509_crt_get_key_usage(certificate_argument(cert, 1).get(), &usage, &critical);
   if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) return SCM_EOL;
   if (r < 0) throw GnutlsError(r);
   return enumerate_list_from_flags(EnumKind::key_usage, usage);
@@ -231,7 +227,7 @@ GG_DEFINE(x509_certificate_matches_hostname_p, "x509-certificate-matches-hostnam
           (SCM cert, SCM hostname),
           "Return true if @var{cert} is a certificate for the host name (or IP "
           "address) @var{hostname}, a string, by the rules of RFC 6125.") {
-  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1).get();
   std::string name = string_argument(hostname, 2);
   return scm_from_bool(gnutls_x509_crt_check_hostname(crt, name.c_str()) != 0);
 }
@@ -241,7 +237,7 @@ GG_DEFINE(x509_certificate_public_key_algorithm, "x509-certificate-public-key-al
           "Return two values: the public key algorithm of @var{cert} (a "
           "@code{pk-algorithm/} value) and the size of its key in bits.") {
   unsigned bits = 0;
-  int algorithm = gnutls_x509_crt_get_pk_algorithm(certificate_argument(cert, 1), &bits);
+  int algorithm = gnutls_x509_crt_get_pk_algorithm(certificate_argument(cert, 1).get(), &bits);
   if (algorithm < 0) throw GnutlsError(algorithm);
   return scm_values(scm_list_2(enumerate(EnumKind::pk_algorithm, algorithm), scm_from_uint(bits)));
 }
@@ -250,7 +246,7 @@ GG_DEFINE(x509_certificate_signature_algorithm, "x509-certificate-signature-algo
           (SCM cert),
           "Return the algorithm the issuer signed @var{cert} with, a "
           "@code{sign-algorithm/} value.") {
-  int algorithm = gnutls_x509_crt_get_signature_algorithm(certificate_argument(cert, 1));
+  int algorithm = gnutls_x509_crt_get_signature_algorithm(certificate_argument(cert, 1).get());
   if (algorithm < 0) throw GnutlsError(algorithm);
   return enumerate(EnumKind::sign_algorithm, algorithm);
 }
@@ -262,7 +258,7 @@ GG_DEFINE(x509_certificate_subject_alternative_name, "x509-certificate-subject-a
           "@code{x509-subject-alternative-name/} value) and the name, a string "
           "(an IP address in its usual text form).  Return two values "
           "@code{#f} and @code{#f} when there is no such name.") {
-  gnutls_x509_crt_t crt = certificate_argument(cert, 1);
+  gnutls_x509_crt_t crt = certificate_argument(cert, 1).get();
   unsigned i = index_argument(index, 2);
   Filled name = fill_buffer([&](unsigned char* buffer, size_t* size) {
     unsigned critical = 0;
@@ -287,7 +283,7 @@ GG_DEFINE(x509_certificate_subject_alternative_name, "x509-certificate-subject-a
 GG_DEFINE(x509_certificate_version, "x509-certificate-version", manual::x509, (SCM cert),
           "Return the X.509 version of @var{cert}, an integer (3 for most "
           "certificates).") {
-  int version = gnutls_x509_crt_get_version(certificate_argument(cert, 1));
+  int version = gnutls_x509_crt_get_version(certificate_argument(cert, 1).get());
   if (version < 0) throw GnutlsError(version);
   return scm_from_int(version);
 }

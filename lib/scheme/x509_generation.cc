@@ -17,14 +17,6 @@ namespace gg {
 
 namespace {
 
-X509Certificate& certificate_argument(SCM obj, int position) {
-  return Foreign<X509Certificate>::require(obj, position, "x509-certificate");
-}
-
-X509PrivateKey& private_key_argument(SCM obj, int position) {
-  return Foreign<X509PrivateKey>::require(obj, position, "x509-private-key");
-}
-
 // A certificate time in seconds since the Epoch; `earliest` is
 // kNoWellDefinedExpiration where that is allowed.
 time_t time_argument(SCM obj, int position, time_t earliest = kEarliestCertificateTime) {
@@ -124,7 +116,7 @@ GG_DEFINE(set_x509_certificate_key_x, "set-x509-certificate-key!", manual::x509_
           "Make @var{cert} certify the public key of @var{key}, an X.509 private "
           "key (only its public part goes into the certificate).") {
   return set_field(cert, [&](gnutls_x509_crt_t handle) {
-    return gnutls_x509_crt_set_key(handle, private_key_argument(key, 2).get());
+    return gnutls_x509_crt_set_key(handle, x509_private_key_argument(key, 2).get());
   });
 }
 
@@ -217,7 +209,7 @@ GG_DEFINE(sign_x509_certificate_x, "sign-x509-certificate!", manual::x509_genera
           "becomes it.  Set every other field first: signing is the last step.") {
   X509Certificate& c = certificate_argument(cert, 1);
   X509Certificate& i = certificate_argument(issuer, 2);
-  X509PrivateKey& k = private_key_argument(issuer_key, 3);
+  X509PrivateKey& k = x509_private_key_argument(issuer_key, 3);
   sign_certificate(c, i, k);
   return SCM_UNSPECIFIED;
 }
@@ -234,7 +226,7 @@ GG_DEFINE(export_x509_private_key, "export-x509-private-key", manual::x509_gener
           "@var{format} says (PKCS#1 for RSA keys), a u8vector that "
           "@code{import-x509-private-key} reads back.  Anyone who holds it holds "
           "the key.") {
-  return exported<SecretDatum>(private_key_argument(key, 1), format, export_private_key);
+  return exported<SecretDatum>(x509_private_key_argument(key, 1), format, export_private_key);
 }
 
 GG_DEFINE(generate_x509_private_key, "generate-x509-private-key", manual::x509_generation,

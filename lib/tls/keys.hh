@@ -2,6 +2,8 @@
 // whatever their algorithm, and the algorithms GnuTLS supports.
 #pragma once
 
+#include "enumerates.hh"
+
 #include "credentials.hh"
 #include "datum.hh"
 #include "x509.hh"
@@ -50,6 +52,17 @@ inline gnutls_pk_algorithm_t known_pk_algorithm(int value) {
 }
 inline gnutls_sign_algorithm_t known_sign_algorithm(int value) {
   return value < 0 ? GNUTLS_SIGN_UNKNOWN : static_cast<gnutls_sign_algorithm_t>(value);
+}
+
+// Enumerate arguments of those kinds (WrongTypeArgument for anything else).
+inline gnutls_ecc_curve_t curve_argument(SCM obj, int position) {
+  return static_cast<gnutls_ecc_curve_t>(enumerate_value(EnumKind::ecc_curve, obj, position));
+}
+inline gnutls_pk_algorithm_t pk_algorithm_argument(SCM obj, int position) {
+  return known_pk_algorithm(enumerate_value(EnumKind::pk_algorithm, obj, position));
+}
+inline gnutls_sign_algorithm_t sign_algorithm_argument(SCM obj, int position) {
+  return known_sign_algorithm(enumerate_value(EnumKind::sign_algorithm, obj, position));
 }
 
 // The `bits' argument of gnutls_privkey_generate2 that names `curve`.

@@ -83,7 +83,7 @@ size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
   bool nonblocking = maybe != nullptr && transport_nonblocking(*maybe);
   if (!nonblocking) scm_flush(port);
   return guarded(kSessionRecordPortName, [&]() -> size_t {
-    Session& s = Foreign<Session>::require(session, 1);
+    Session& s = session_argument(session, 1);
     bool output_stuck = nonblocking && !flush_without_waiting(port, s);
     s.forget_blocked_read();
     int r = s.receive(SCM_BYTEVECTOR_CONTENTS(dst) + start, count);
@@ -99,7 +99,7 @@ size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
 size_t write_record(SCM port, SCM src, size_t start, size_t count) {
   SCM session = port_session(port);
   return guarded(kSessionRecordPortName, [&]() -> size_t {
-    Session& s = Foreign<Session>::require(session, 1);
+    Session& s = session_argument(session, 1);
     int r = s.send(SCM_BYTEVECTOR_CONTENTS(src) + start, count);
     if (r >= 0) return static_cast<size_t>(r);
     if (r == GNUTLS_E_AGAIN) return static_cast<size_t>(-1);
@@ -200,7 +200,7 @@ GG_INITIALIZER(define_record_port_type) {
 }
 
 SCM record_port(SCM session, SCM close_procedure) {
-  Session& s = Foreign<Session>::require(session, 1);
+  Session& s = session_argument(session, 1);
   if (!s.has_record_port()) {
     auto* stream =
         static_cast<RecordPortStream*>(scm_gc_malloc(sizeof(RecordPortStream), "record port stream"));
@@ -216,7 +216,7 @@ SCM record_port(SCM session, SCM close_procedure) {
 bool is_record_port(SCM obj) { return SCM_PORTP(obj) && SCM_PORT_TYPE(obj) == record_port_type; }
 
 void set_record_port_close(SCM port, SCM close_procedure) {
-  Foreign<Session>::require(port_session(port), 1);
+  session_argument(port_session(port), 1);
   port_stream(port).close = close_procedure;
 }
 

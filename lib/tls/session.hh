@@ -5,6 +5,7 @@
 #include "captured_exception.hh"
 
 #include "deadline_wait_fd.hh"
+#include "foreign.hh"
 #include "readiness_fd.hh"
 #include "session_activity.hh"
 #include "transport.hh"
@@ -196,5 +197,9 @@ class Session {
  private:
   Callbacks callbacks_;
 };
+
+// The session argument `obj` (WrongTypeArgument naming `position` for
+// anything else).
+inline Session& session_argument(SCM obj, int position) { return Foreign<Session>::require(obj, position); }
 
 }  // namespace gg
