@@ -21,28 +21,6 @@ namespace gg {
 
 namespace {
 
-// The result of a GnuTLS getter that fills a caller-sized buffer.
-struct Filled {
-  int result;
-  std::vector<unsigned char> bytes;
-};
-
-// Calls `fill(buffer, &size)` until the buffer is large enough.
-template <class Fill>
-Filled fill_buffer(Fill fill) {
-  std::vector<unsigned char> buffer(256);
-  for (;;) {
-    size_t size = buffer.size();
-    int r = fill(buffer.data(), &size);
-    if (r == GNUTLS_E_SHORT_MEMORY_BUFFER && size > buffer.size()) {
-      buffer.resize(size);
-      continue;
-    }
-    if (r >= 0) buffer.resize(std::min(size, buffer.size()));
-    return {r, std::move(buffer)};
-  }
-}
-
 // Text GnuTLS produced (UTF-8, maybe NUL-terminated).  Invalid bytes
 // become question marks rather than raising a Scheme error from C++.
 SCM text_from(const void* data, size_t size) {

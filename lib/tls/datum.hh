@@ -1,10 +1,12 @@
-// Data GnuTLS allocates for us, and secret bytes this module holds: both
-// freed by their destructor, secrets wiped first so that no copy of a key
-// or a plaintext outlives its use in freed memory.
+// Data GnuTLS allocates for us or fills into buffers sized as it asks, and
+// secret bytes this module holds: freed by their destructor, secrets wiped
+// first so that no copy of a key or a plaintext outlives its use in freed
+// memory.
 #pragma once
 
 #include <gnutls/gnutls.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -55,5 +57,28 @@ class SecretBytes {
  private:
   std::vector<unsigned char> bytes_;
 };
+
+// The result of a GnuTLS getter that fills a caller-sized buffer.
+struct Filled {
+  int result;
+  std::vector<unsigned char> bytes;
+};
+
+// Calls `fill(buffer, &size)`, a GnuTLS getter of the kind that says how
+// much room it needs, until the buffer is large enough.
+template <class Fill>
+Filled fill_buffer(Fill fill) {
+  std::vector<unsigned char> buffer(256);
+  for (;;) {
+    size_t size = buffer.size();
+    int r = fill(buffer.data(), &size);
+    if (r == GNUTLS_E_SHORT_MEMORY_BUFFER && size > buffer.size()) {
+      buffer.resize(size);
+      continue;
+    }
+    if (r >= 0) buffer.resize(std::min(size, buffer.size()));
+    return {r, std::move(buffer)};
+  }
+}
 
 }  // namespace gg

@@ -13,19 +13,12 @@ void check(int r) {
 }
 
 // What a GnuTLS getter of the form get(cert, buffer, &size, ...) fills in,
-// of whatever size: asked for its size first, then read.
+// of whatever size.
 template <class Get>
 std::vector<uint8_t> read_sized(Get get) {
-  size_t size = 0;
-  int r = get(nullptr, &size);
-  if (r != GNUTLS_E_SHORT_MEMORY_BUFFER) {
-    check(r);
-    return {};
-  }
-  std::vector<uint8_t> bytes(size);
-  check(get(bytes.data(), &size));
-  bytes.resize(size);
-  return bytes;
+  Filled filled = fill_buffer([&](unsigned char* buffer, size_t* size) { return get(buffer, size); });
+  check(filled.result);
+  return std::move(filled.bytes);
 }
 
 bool has_authority_key_id(gnutls_x509_crt_t cert) {
