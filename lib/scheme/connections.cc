@@ -5,6 +5,7 @@
 #include "boundary.hh"
 #include "convert.hh"
 #include "datum.hh"
+#include "deadline_wait_port.hh"
 #include "foreign.hh"
 #include "procedures.hh"
 #include "session.hh"
@@ -12,6 +13,8 @@
 
 #include <gnutls/gnutls.h>
 
+#include <chrono>
+#include <climits>
 #include <string>
 #include <vector>
 
@@ -211,6 +214,32 @@ GG_DEFINE(set_session_key_log_procedure_x, "set-session-key-log-procedure!", man
   Session& s = session_argument(session, 1);
   set_key_log_procedure(s, procedure_argument(proc, 2, true));
   return SCM_UNSPECIFIED;
+}
+
+GG_DEFINE(make_deadline_wait_port_scm, "make-deadline-wait-port", manual::connections,
+          (SCM fd, SCM direction, SCM ms),
+          "Return an input port for a scheduler of suspendable ports (such as "
+          "Fibers) to wait on until @var{fd}, a file descriptor or a port that "
+          "has one, is ready, or until @var{ms} milliseconds (a non-negative "
+          "exact integer) have passed, whichever comes first: its read wait "
+          "fd becomes ready then.  @var{direction} is @code{read} or "
+          "@code{write}, what @var{fd} is to be ready for.  A scheduler knows "
+          "nothing of deadlines; passing this port to the current read waiter "
+          "is a bounded wait that does not block the other tasks (the "
+          "connections of @code{open-tls-connection} wait so).  Waking does "
+          "not say which came first: check @var{fd}, or the time.  Reading "
+          "the port gives end of file; close it when done (a collected one "
+          "is closed too).  A descriptor that is always ready, such as a "
+          "regular file's, makes the port ready at once.  Raises a @code{system-error} where the system "
+          "cannot watch @var{fd} (outside Linux, or a closed descriptor).") {
+  int descriptor = fd_argument(fd, 1);
+  static SCM const read = scm_from_utf8_symbol("read");
+  static SCM const write = scm_from_utf8_symbol("write");
+  if (!scm_is_symbol(direction)) throw WrongTypeArgument(2, direction, "read or write");
+  if (!scm_is_eq(direction, read) && !scm_is_eq(direction, write)) throw OutOfRange(2, direction);
+  long limit = integer_argument(ms, 3, 0, INT_MAX);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit);
+  return make_deadline_wait_port(descriptor, scm_is_eq(direction, write), deadline);
 }
 
 }  // namespace gg

@@ -22,7 +22,9 @@
   #:use-module (ice-9 match)
   #:use-module (srfi srfi-1)
   #:use-module (srfi srfi-9)
-  #:use-module ((ice-9 suspendable-ports) #:select (current-write-waiter))
+  #:use-module ((ice-9 suspendable-ports)
+                #:select (current-read-waiter current-write-waiter))
+  #:use-module ((ice-9 ports internal) #:select (port-poll))
   #:export (open-tls-connection
             tls-client-port
             make-tls-server
@@ -90,26 +92,47 @@ errno, the certificate-status/ values or the gnutls-error arguments)."
         ((= errno ETIMEDOUT) 'timeout)
         (else 'unreachable)))
 
-(define (wait-writable socket timeout)
+(define (wait-writable socket timeout scheduler-waiter)
   "Wait until SOCKET is writable (its connect is done), for at most TIMEOUT
-seconds (#f: no limit); return #f if time ran out.  Under suspendable ports
-a scheduler's write waiter does the waiting (without a limit: a scheduler
-has timeouts of its own)."
-  (if (suspending? socket)
-      (begin ((current-write-waiter) socket) #t)
-      (let ((seconds (and timeout (inexact->exact (floor timeout))))
-            (micros (and timeout
-                         (inexact->exact
-                          (round (* 1e6 (- timeout (floor timeout))))))))
-        (pair? (cadr (if timeout
-                          (select '() (list socket) '() seconds micros)
-                          (select '() (list socket) '())))))))
+seconds (#f: no limit); return #f if time ran out.  SCHEDULER-WAITER is
+the write waiter of a scheduler of suspendable ports, or #f.  A scheduler
+knows no deadlines: with one, the current read waiter waits on a port
+that is ready when SOCKET is writable or at the deadline, so that the
+other tasks run meanwhile and the bound still holds."
+  (define (writable-within ms)
+    ;; poll(2): select's descriptor limit does not apply.
+    (positive? (port-poll socket "w" ms)))
+  (define deadline
+    (and timeout
+         (+ (get-internal-real-time)
+            (inexact->exact
+             (round (* timeout internal-time-units-per-second))))))
+  (define (milliseconds-left)
+    (max 0 (quotient (* 1000 (- deadline (get-internal-real-time)))
+                     internal-time-units-per-second)))
+  (cond
+   ((not scheduler-waiter)
+    (writable-within (if deadline (milliseconds-left) -1)))
+   ((not deadline)
+    (scheduler-waiter socket)
+    #t)
+   (else
+    (let loop ()
+      (cond ((writable-within 0) #t)
+            ((zero? (milliseconds-left)) #f)
+            (else
+             (let ((wait-port (make-deadline-wait-port socket 'write
+                                                       (milliseconds-left))))
+               ((current-read-waiter) wait-port)
+               (close-port wait-port)
+               (loop))))))))
 
-(define (suspending? socket)
-  "True if the waits of SOCKET go through the current write waiter: it is
-non-blocking and a scheduler installed its own waiter."
+(define (scheduler-write-waiter socket)
+  "The current write waiter if the waits of SOCKET go through it (it is
+non-blocking and a scheduler installed its own waiter), else #f."
   (and (not (zero? (logand O_NONBLOCK (fcntl socket F_GETFL))))
-       (not (eq? (current-write-waiter) default-write-waiter))))
+       (not (eq? (current-write-waiter) default-write-waiter))
+       (current-write-waiter)))
 
 (define default-write-waiter
   ;; The waiter in effect when this module was loaded: Guile's own.
@@ -119,25 +142,35 @@ non-blocking and a scheduler installed its own waiter."
   "Return a socket connected to ADDRESS (an addrinfo), or raise a
 `&tls-connection-error'.  The socket is closed on failure."
   (let ((socket (socket (addrinfo:fam address) SOCK_STREAM 0)))
+    (define (finish waiter)
+      ;; The connect is in progress: wait for its end, then for its outcome.
+      (unless (wait-writable socket timeout waiter)
+        (fail 'timeout host ETIMEDOUT))
+      (let ((errno (getsockopt socket SOL_SOCKET SO_ERROR)))
+        (unless (zero? errno)
+          (fail (connect-error-kind errno) host errno))))
     (with-exception-handler
         (lambda (e)
           (close-port socket)
           (raise-exception e))
       (lambda ()
         (fcntl socket F_SETFL (logior O_NONBLOCK (fcntl socket F_GETFL)))
-        ;; `connect' returns #f while a non-blocking connect is in progress.
-        (unless (catch 'system-error
-                  (lambda () (connect socket (addrinfo:addr address)))
-                  (lambda args
-                    (let ((errno (system-error-errno args)))
-                      (unless (memv errno (list EINPROGRESS EAGAIN EINTR))
-                        (fail (connect-error-kind errno) host errno))
-                      #f)))
-          (unless (wait-writable socket timeout)
-            (fail 'timeout host ETIMEDOUT))
-          (let ((errno (getsockopt socket SOL_SOCKET SO_ERROR)))
-            (unless (zero? errno)
-              (fail (connect-error-kind errno) host errno))))
+        (let ((waiter (scheduler-write-waiter socket)))
+          ;; Guile's `connect' returns #f while a non-blocking connect is in
+          ;; progress; under suspendable ports it is replaced by one that
+          ;; waits through the current write waiter itself, with no limit,
+          ;; and that waiter is given here the bounded wait instead.
+          (unless (catch 'system-error
+                    (lambda ()
+                      (parameterize ((current-write-waiter
+                                      (lambda (_) (finish waiter))))
+                        (connect socket (addrinfo:addr address))))
+                    (lambda args
+                      (let ((errno (system-error-errno args)))
+                        (unless (memv errno (list EINPROGRESS EAGAIN EINTR))
+                          (fail (connect-error-kind errno) host errno))
+                        #f)))
+            (finish waiter)))
         (unless non-blocking?
           (fcntl socket F_SETFL
                  (logand (lognot O_NONBLOCK) (fcntl socket F_GETFL))))
@@ -305,8 +338,9 @@ the record port, ready for use; `tls-port-session' gives its session.
 Every address of HOST is tried in turn (IPv6 and IPv4, as getaddrinfo
 orders them), each for at most CONNECT-TIMEOUT seconds (#f: no limit).
 With NON-BLOCKING?, the socket stays non-blocking, for suspendable ports
-and schedulers such as Fibers (the connect then waits through the current
-write waiter).  Closing the record port closes the connection, after
+and schedulers such as Fibers: the connect then waits through the current
+read waiter, on a port from `make-deadline-wait-port', so that it keeps
+its timeout without blocking the other tasks.  Closing the record port closes the connection, after
 telling the server (close_notify).
 
 The other keywords are those of `tls-client-port'.  Failures raise a

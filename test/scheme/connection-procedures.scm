@@ -8,12 +8,17 @@
              (srfi srfi-64)
              (rnrs bytevectors)
              (ice-9 match)
+             (ice-9 binary-ports)
+             (ice-9 ftw)
+             ((ice-9 ports internal) #:select (port-poll))
              (test-support)
              (test-certificates)
              (argument-sweep)
              (gnutls))
 
 (test-begin "connection-procedures")
+
+(define source-root (or (getenv "MESON_SOURCE_ROOT") "."))
 
 (define* (exchange pki #:key (priorities tls13-priorities)
                    (server-setup identity) (client-setup identity)
@@ -105,6 +110,12 @@ peer gone."
     (argument-sweep set-session-key-log-procedure!
                     (list (make-session connection-end/client) (lambda _ #f))))
 
+  (let ((pair (socketpair PF_UNIX SOCK_STREAM 0)))
+    (test-equal "make-deadline-wait-port: argument sweep" '()
+      (argument-sweep make-deadline-wait-port (list (car pair) 'read 10)))
+    (close-port (car pair))
+    (close-port (cdr pair)))
+
   ;; Misuse outside the sweeps' reach.
   (test-equal "ALPN: an empty list is out of range" 'out-of-range
     (car (error-of (lambda ()
@@ -155,6 +166,50 @@ peer gone."
     (car (gnutls-error-of (lambda ()
                             (set-server-session-credentials-procedure!
                              (make-session connection-end/client) (const #f))))))
+
+  ;; The deadline wait port: ready with its descriptor or at its deadline.
+  (define (with-wait-port port proc)
+    (let ((result (proc port)))
+      (close-port port)
+      result))
+  (let* ((pair (socketpair PF_UNIX SOCK_STREAM 0))
+         (ready? (lambda (port ms) (positive? (port-poll port "r" ms)))))
+    (test-equal "a deadline wait port for a writable socket is ready at once" #t
+      (with-wait-port (make-deadline-wait-port (car pair) 'write 60000)
+        (lambda (port) (ready? port 0))))
+    (test-equal "one for a socket with nothing to read is ready at its deadline"
+      '(#f #t)
+      (with-wait-port (make-deadline-wait-port (car pair) 'read 200)
+        (lambda (port) (list (ready? port 50) (ready? port 5000)))))
+    (test-equal "one for a socket with input is ready at once" #t
+      (begin
+        (put-u8 (cdr pair) 1)
+        (force-output (cdr pair))
+        (with-wait-port (make-deadline-wait-port (fileno (car pair)) 'read 60000)
+          (lambda (port) (ready? port 0)))))
+    (test-equal "reading a deadline wait port gives end of file" #t
+      (with-wait-port (make-deadline-wait-port (car pair) 'read 0)
+        (lambda (port) (eof-object? (get-u8 port)))))
+    (test-equal "one for a regular file is ready at once, as poll says" #t
+      (call-with-input-file (string-append source-root "/test/data/README")
+        (lambda (file)
+          (with-wait-port (make-deadline-wait-port file 'read 60000)
+            (lambda (port) (ready? port 0))))))
+    (test-equal "a descriptor that is not open: system-error" 'system-error
+      ;; A number far above the descriptors this test opens: a closed
+      ;; one could be reused by the port's own descriptors.
+      (let ((fd (+ 1000 (apply max (map string->number
+                                        (scandir "/proc/self/fd" string->number))))))
+        (car (error-of (lambda () (make-deadline-wait-port fd 'read 10))))))
+    (test-equal "deadline wait ports dropped unclosed release their descriptors" #t
+      (let ((before (length (scandir "/proc/self/fd"))))
+        (do ((i 0 (+ i 1))) ((= i 2000))
+          (make-deadline-wait-port (car pair) 'write 10))
+        (gc) (gc)
+        ;; 2000 ports hold 4000 descriptors; a few may still be referenced.
+        (< (- (length (scandir "/proc/self/fd")) before) 100)))
+    (close-port (car pair))
+    (close-port (cdr pair)))
 
   ;; ALPN.
   (for-each

@@ -17,6 +17,7 @@
              (test-certificates)
              (external-peers)
              (cooperative-scheduler)
+             ((ice-9 suspendable-ports) #:select (current-write-waiter))
              (gnutls)
              (gnutls connections)
              (web client)
@@ -250,9 +251,10 @@ arguments, on a free PORT and call PROC with it; stop the server after."
                        (open-tls-connection "127.0.0.1" (sockaddr:port (getsockname bound)))))))
         (close-port bound)
         result)))
-  (test-equal "a connect that gets no answer: timeout, from the connect"
-    (list '((timeout "127.0.0.1") ()) ETIMEDOUT)
-    ;; A listener whose queue is full drops further connection requests.
+  (define (call-with-unanswering-listener proc)
+    "Call PROC with the port number of a loopback listener whose queue is
+full, so that it drops further connection requests: a connect to it gets
+no answer."
     (let* ((listener (socket PF_INET SOCK_STREAM 0))
            (port (begin
                    (bind listener AF_INET INADDR_LOOPBACK 0)
@@ -263,15 +265,59 @@ arguments, on a free PORT and call PROC with it; stop the server after."
                              (fcntl s F_SETFL O_NONBLOCK)
                              (false-if-exception (connect s AF_INET INADDR_LOOPBACK port))
                              s))
-                         (iota 3)))
-           (connect (lambda ()
-                      (open-tls-connection "127.0.0.1" port #:connect-timeout 0.3)))
-           (result (failure-and-fds connect))
-           ;; The connect's errno, not a handshake's arguments.
-           (details (guard (e ((tls-connection-error? e) (tls-connection-error-details e)))
-                      (connect))))
-      (for-each close-port (cons listener fillers))
-      (list result details)))
+                         (iota 3))))
+      (call-with-values (lambda () (proc port))
+        (lambda results
+          (for-each close-port (cons listener fillers))
+          (apply values results)))))
+  (test-equal "a connect that gets no answer: timeout, from the connect"
+    (list '((timeout "127.0.0.1") ()) ETIMEDOUT)
+    (call-with-unanswering-listener
+     (lambda (port)
+       (let* ((connect (lambda ()
+                         (open-tls-connection "127.0.0.1" port #:connect-timeout 0.3)))
+              (result (failure-and-fds connect))
+              ;; The connect's errno, not a handshake's arguments.
+              (details (guard (e ((tls-connection-error? e) (tls-connection-error-details e)))
+                         (connect))))
+         (list result details)))))
+  ;; A scheduler's waiter knows no deadline: the connect must still time
+  ;; out, and the other tasks run while it waits.
+  (test-equal "under a scheduler, a connect that gets no answer times out, not blocking"
+    '(((timeout "127.0.0.1") ()) #t #t)
+    (call-with-unanswering-listener
+     (lambda (port)
+       (let ((ticks 0)
+             (waited? #f)
+             ;; Always writable: waiting for it is a trip through the
+             ;; scheduler's wait, where the connect's wait is looked at too.
+             (writable (car (socketpair PF_UNIX SOCK_STREAM 0))))
+         (define (connect)
+           (let ((failure #f)
+                 (done? #f))
+             (set! ticks 0)
+             (run-tasks
+              (list (lambda ()
+                      (with-exception-handler
+                          (lambda (e) (set! failure e))
+                        (lambda ()
+                          (open-tls-connection "127.0.0.1" port #:connect-timeout 0.3
+                                               #:non-blocking? #t))
+                        #:unwind? #t)
+                      (set! waited? (> (task-wait-count) 0))
+                      (set! done? #t))
+                    (lambda ()
+                      (let loop ()
+                        (unless done?
+                          (set! ticks (+ ticks 1))
+                          (usleep 10000)
+                          ((current-write-waiter) writable)
+                          (loop)))))
+              #:deadline 20)
+             (when failure (raise-exception failure))))
+         (let ((result (failure-and-fds connect)))
+           (close-port writable)
+           (list result (> ticks 5) waited?))))))
   (test-equal "a server that never answers: timeout"
     '((timeout "127.0.0.1") ())
     (let ((listener (socket PF_INET SOCK_STREAM 0)))
