@@ -4,6 +4,7 @@
 
 (use-modules (srfi srfi-64)
              (ice-9 rdelim)
+             (ice-9 match)
              (test-support)
              (test-certificates)
              (external-peers)
@@ -16,16 +17,13 @@
 (define (call-with-srp-files proc)
   "Call PROC with an SRP password file (alice/wonderland, bob/builder) and
 its configuration file; delete them afterwards."
-  (let ((dir (make-temporary-directory "gnutls-srp")))
-    (dynamic-wind
-      (const #t)
-      (lambda ()
-        (call-with-values
-            (lambda ()
-              (make-srp-password-files dir '(("alice" . "wonderland")
-                                             ("bob" . "builder"))))
-          proc))
-      (lambda () (delete-directory-tree dir)))))
+  (call-with-temporary-directory "gnutls-srp"
+    (lambda (dir)
+      (call-with-values
+          (lambda ()
+            (make-srp-password-files dir '(("alice" . "wonderland")
+                                           ("bob" . "builder"))))
+        proc))))
 
 (define (srp-server passwords conf)
   "Return a peer procedure: an SRP server on its socket that answers the
@@ -87,26 +85,25 @@ and the server's exit status, as three values."
     (test-assert (wrong-type? (lambda () (srp-base64-decode 42))))))
 
 (test-group "missing files name the file"
-  (let ((dir (make-temporary-directory "gnutls-srp-missing")))
-    (dynamic-wind
-      (const #t)
-      (lambda ()
-        (let ((present (string-append dir "/present"))
-              (absent (string-append dir "/absent")))
-          (call-with-output-file present (lambda (port) (display "\n" port)))
-          (let ((error (gnutls-error-of
-                        (lambda ()
-                          (set-srp-server-credentials-files!
-                           (make-srp-server-credentials) absent present)))))
-            (test-eq error/file-error (car error))
-            (test-equal absent (cadr error)))
-          (let ((error (gnutls-error-of
-                        (lambda ()
-                          (set-srp-server-credentials-files!
-                           (make-srp-server-credentials) present absent)))))
-            (test-eq error/file-error (car error))
-            (test-equal absent (cadr error)))))
-      (lambda () (delete-directory-tree dir)))))
+  (call-with-temporary-directory "gnutls-srp-missing"
+    (lambda (dir)
+      (let ((present (string-append dir "/present"))
+            (absent (string-append dir "/absent")))
+        (define (error-and-file passwords conf)
+          ;; The gnutls-error and the first of its arguments, the file.
+          (match (gnutls-error-of
+                  (lambda ()
+                    (set-srp-server-credentials-files!
+                     (make-srp-server-credentials) passwords conf)))
+            ((error file . _) (list error file))
+            (other other)))
+        (call-with-output-file present (lambda (port) (display "\n" port)))
+        (test-equal "absent password file"
+          (list error/file-error absent)
+          (error-and-file absent present))
+        (test-equal "absent configuration file"
+          (list error/file-error absent)
+          (error-and-file present absent))))))
 
 (test-group "SRP base64"
   ;; SRP's alphabet is not RFC 4648's: "hello" is "6XbR6nl", not "aGVsbG8=".
