@@ -7,6 +7,7 @@
              (ice-9 rdelim)
              (test-support)
              (test-certificates)
+             ((external-peers) #:select (write-psk-file bytevector->hex))
              (gnutls))
 
 (define tls13-psk-priorities
@@ -18,32 +19,16 @@
   ;; 32 bytes, as psktool makes them.
   (u8-list->bytevector (iota 32 7 5)))
 
-(define (bytevector->hex bv)
-  (string-concatenate
-   (map (lambda (byte) (string-pad (number->string byte 16) 2 #\0))
-        (bytevector->u8-list bv))))
-
-(define (write-psk-file file . entries)
-  "Write the PSK password FILE: ENTRIES are (USER . KEY-BYTEVECTOR) pairs."
-  (call-with-output-file file
-    (lambda (port)
-      (for-each (lambda (entry)
-                  (format port "~a:~a~%" (car entry) (bytevector->hex (cdr entry))))
-                entries))))
-
 (define (call-with-psk-file proc)
   "Call PROC with a PSK password file for alice (alice-key) and bob; delete
 it afterwards."
-  (let ((dir (make-temporary-directory "gnutls-psk")))
-    (dynamic-wind
-      (const #t)
-      (lambda ()
-        (let ((file (string-append dir "/keys.psk")))
-          (write-psk-file file
-                          (cons "alice" alice-key)
-                          (cons "bob" (make-bytevector 16 42)))
-          (proc file dir)))
-      (lambda () (delete-directory-tree dir)))))
+  (call-with-temporary-directory "gnutls-psk"
+    (lambda (dir)
+      (let ((file (string-append dir "/keys.psk")))
+        (write-psk-file file
+                        (cons "alice" alice-key)
+                        (cons "bob" (make-bytevector 16 42)))
+        (proc file dir)))))
 
 (define (psk-server key-file priorities)
   "Return a peer procedure: a PSK server on its socket that answers the
