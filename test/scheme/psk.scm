@@ -72,19 +72,8 @@ exchange, and the server's exit status, as three values."
 
 (test-begin "psk")
 
-(test-group "types and predicates"
-  (let ((client (make-psk-client-credentials))
-        (server (make-psk-server-credentials)))
-    (test-assert (psk-client-credentials? client))
-    (test-assert (psk-server-credentials? server))
-    (test-assert (not (psk-client-credentials? server)))
-    (test-assert (not (psk-server-credentials? client)))
-    (test-assert (not (psk-client-credentials? (make-anonymous-client-credentials))))
-    (test-assert (not (psk-server-credentials? 'server)))
-    ;; Accepted by set-session-credentials! like every other kind.
-    (let ((session (make-session connection-end/client)))
-      (set-session-credentials! session client)
-      (test-assert (session? session)))))
+;; The PSK credentials types, their predicates and set-session-credentials!
+;; are tested with every other kind in credentials-kinds.scm.
 
 (test-group "wrong types"
   (let ((client (make-psk-client-credentials))
