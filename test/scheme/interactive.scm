@@ -29,9 +29,11 @@ TRANSPORT is 'port, after its handshake."
     session))
 
 (define (server-session socket . options)
+  "A server session over SOCKET after its handshake; see handshaken-session."
   (apply handshaken-session connection-end/server socket options))
 
 (define (client-session socket . options)
+  "A client session over SOCKET after its handshake; see handshaken-session."
   (apply handshaken-session connection-end/client socket options))
 
 (define (finish session)
