@@ -72,6 +72,18 @@ each once (aliases name the same object)."
   (test-assert "a fresh list each call"
     (not (eq? (sign-algorithm-list) (sign-algorithm-list)))))
 
+(define name-lookups
+  (list string->ecc-curve string->pk-algorithm string->sign-algorithm))
+(define oid-lookups
+  (list oid->ecc-curve oid->pk-algorithm oid->sign-algorithm))
+(define unknown-values
+  ;; What each of name-lookups and oid-lookups gives for a key it does not know.
+  (list ecc-curve/invalid pk-algorithm/unknown sign-algorithm/unknown))
+
+(define (look-up-each lookups keys)
+  "Each of the procedures LOOKUPS applied to its key of the list KEYS."
+  (map (lambda (look-up key) (look-up key)) lookups keys))
+
 (test-group "names"
   (test-equal "->string"
     '("SECP256R1" "Ed25519" "RSA" "RSA-SHA256" "ECDSA-SHA256")
@@ -89,9 +101,8 @@ each once (aliases name the same object)."
           (string->sign-algorithm "RSA-SHA256")
           (string->sign-algorithm "ECDSA-SHA512")))
   (test-equal "unknown names give the unknown values"
-    (list ecc-curve/invalid pk-algorithm/unknown sign-algorithm/unknown)
-    (list (string->ecc-curve "no such curve") (string->pk-algorithm "")
-          (string->sign-algorithm "RSA-SHA257")))
+    unknown-values
+    (look-up-each name-lookups '("no such curve" "" "RSA-SHA257")))
   (test-equal "the unknown values print and ->string"
     '("#<gnutls-ecc-curve-enum invalid>" "#<gnutls-sign-algorithm-enum unknown>"
       "invalid" "unknown")
@@ -102,7 +113,7 @@ each once (aliases name the same object)."
   (test-equal "a name with a NUL is out of range"
     '(out-of-range out-of-range out-of-range)
     (map (lambda (proc) (car (error-of (lambda () (proc "RSA\x00;")))))
-         (list string->ecc-curve string->pk-algorithm string->sign-algorithm)))
+         name-lookups))
   (test-equal "old names are the same objects"
     '(#t #t #t)
     (list (eq? pk-algorithm/ec pk-algorithm/ecdsa)
@@ -132,9 +143,8 @@ each once (aliases name the same object)."
           (oid->sign-algorithm "1.2.840.113549.1.1.11")
           (oid->sign-algorithm "1.2.840.113549.1.1.13")))
   (test-equal "unknown OIDs give the unknown values"
-    (list ecc-curve/invalid pk-algorithm/unknown sign-algorithm/unknown)
-    (list (oid->ecc-curve "1.2.3.4") (oid->pk-algorithm "not an oid")
-          (oid->sign-algorithm "")))
+    unknown-values
+    (look-up-each oid-lookups '("1.2.3.4" "not an oid" "")))
   (test-equal "values without an OID give #f"
     '(#f #f #f)
     (list (ecc-curve->oid ecc-curve/invalid)

@@ -44,10 +44,10 @@ of the exception it raises (the procedure name and message)."
                  (first (find (lambda (other) ((third other) object)) kinds)))))
        kinds))
 
-(test-equal "predicates reject a session and a number"
-  '(#f #f)
-  (list (any (lambda (kind) ((third kind) (make-session connection-end/client))) kinds)
-        (any (lambda (kind) ((third kind) 42)) kinds)))
+(test-equal "predicates reject a session, a number, a symbol and a string"
+  '(#f #f #f #f)
+  (map (lambda (object) (any (lambda (kind) ((third kind) object)) kinds))
+       (list (make-session connection-end/client) 42 'server "client")))
 
 (test-equal "predicates take one argument named obj"
   (map (const '((required obj) (optional) (keyword) (allow-other-keys? . #f) (rest . #f)))

@@ -10,6 +10,8 @@
              (srfi srfi-64)
              (test-support)
              ((external-peers) #:select (spawn-program))
+             ((test-certificates) #:select (call-with-temporary-directory))
+             ((ice-9 ftw) #:select (scandir))
              (gnutls)
              (ice-9 match)
              (ice-9 rdelim)
@@ -97,24 +99,6 @@ on, and call PROC with the process and the port number."
 
 ;;; Files.
 
-(define (make-temporary-directory)
-  (mkdtemp (string-copy "/tmp/gnutls-cxx-examples-XXXXXX")))
-
-(define (delete-directory-tree dir)
-  (for-each (lambda (name)
-              (unless (member name '("." ".."))
-                (delete-file (string-append dir "/" name))))
-            (scandir* dir))
-  (rmdir dir))
-
-(define (scandir* dir)
-  (let ((stream (opendir dir)))
-    (let loop ((names '()))
-      (let ((name (readdir stream)))
-        (if (eof-object? name)
-            (begin (closedir stream) names)
-            (loop (cons name names)))))))
-
 (define (write-file file text)
   (call-with-output-file file (lambda (port) (display text port))))
 
@@ -160,11 +144,8 @@ name (a symbol) to its file."
   file)
 
 (define (call-with-pki proc)
-  (let ((dir (make-temporary-directory)))
-    (dynamic-wind
-      (const #t)
-      (lambda () (proc (make-pki dir) dir))
-      (lambda () (delete-directory-tree dir)))))
+  (call-with-temporary-directory "gnutls-cxx-examples"
+    (lambda (dir) (proc (make-pki dir) dir))))
 
 (define (free-port)
   "Return a TCP port number on 127.0.0.1 that nobody listens on now."
@@ -235,7 +216,7 @@ module does not export."
   (test-equal "every example is run by this test" '()
     (filter (lambda (name)
               (and (string-suffix? ".scm" name) (not (member name examples-run))))
-            (scandir* examples-directory))))
+            (scandir examples-directory))))
 
 (test-example "anonymous-demo.scm"
   (let-values (((status output) (run-example "anonymous-demo.scm")))
@@ -383,35 +364,32 @@ module does not export."
              (output-lines output)))))
 
 (test-example "certificate-authority.scm"
-  (let ((dir (make-temporary-directory)))
-    (dynamic-wind
-      (const #t)
-      (lambda ()
-        (let-values (((status output) (run-example "certificate-authority.scm" dir)))
-          (test-equal "it exits 0" 0 status)
-          (test-equal "the client verified the server and got its answer"
-            '("server: received \"client\""
-              "client: verified CN=localhost,O=Example, issued by CN=Example CA,O=Example"
-              "client: the server said \"hello, client\"")
-            (sort (filter (lambda (line) (not (string-prefix? "wrote" line)))
-                          (output-lines output))
-                  string>?))
-          (test-equal "the files it wrote: the server certificate signed by the CA"
-            '("CN=localhost,O=Example" "CN=Example CA,O=Example")
-            (let ((read-cert (lambda (name)
-                               (import-x509-certificate
-                                (call-with-input-file (string-append dir "/" name)
-                                  get-bytevector-all #:binary #t)
-                                x509-certificate-format/pem))))
-              (list (x509-certificate-dn (read-cert "server.pem"))
-                    (x509-certificate-issuer-dn (read-cert "server.pem")))))
-          (test-assert "and the key for it"
-            (x509-private-key?
-             (import-x509-private-key
-              (call-with-input-file (string-append dir "/server-key.pem")
-                get-bytevector-all #:binary #t)
-              x509-certificate-format/pem)))))
-      (lambda () (delete-directory-tree dir)))))
+  (call-with-temporary-directory "gnutls-cxx-examples"
+    (lambda (dir)
+      (let-values (((status output) (run-example "certificate-authority.scm" dir)))
+        (test-equal "it exits 0" 0 status)
+        (test-equal "the client verified the server and got its answer"
+          '("server: received \"client\""
+            "client: verified CN=localhost,O=Example, issued by CN=Example CA,O=Example"
+            "client: the server said \"hello, client\"")
+          (sort (filter (lambda (line) (not (string-prefix? "wrote" line)))
+                        (output-lines output))
+                string>?))
+        (test-equal "the files it wrote: the server certificate signed by the CA"
+          '("CN=localhost,O=Example" "CN=Example CA,O=Example")
+          (let ((read-cert (lambda (name)
+                             (import-x509-certificate
+                              (call-with-input-file (string-append dir "/" name)
+                                get-bytevector-all #:binary #t)
+                              x509-certificate-format/pem))))
+            (list (x509-certificate-dn (read-cert "server.pem"))
+                  (x509-certificate-issuer-dn (read-cert "server.pem")))))
+        (test-assert "and the key for it"
+          (x509-private-key?
+           (import-x509-private-key
+            (call-with-input-file (string-append dir "/server-key.pem")
+              get-bytevector-all #:binary #t)
+            x509-certificate-format/pem)))))))
 
 (test-example "jws.scm"
   (let-values (((status output) (run-example "jws.scm")))

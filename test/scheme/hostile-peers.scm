@@ -212,6 +212,12 @@ or a gnutls-error."
   (u8-list->bytevector
    (list type 3 3 (ash length -8) (logand length 255))))
 
+(define (record-then-random type length sent)
+  "A procedure of a random state that returns a record header of content
+TYPE announcing LENGTH bytes, then SENT random bytes."
+  (lambda (state)
+    (bytevector-append (tls-record-header type length) (random-bytes sent state))))
+
 (define garbage-cases
   ;; (NAME . PROCEDURE-OF-RANDOM-STATE-RETURNING-BYTES)
   `((empty . ,(lambda (state) #vu8()))
@@ -219,54 +225,38 @@ or a gnutls-error."
     (random-100 . ,(lambda (state) (random-bytes 100 state)))
     (random-5000 . ,(lambda (state) (random-bytes 5000 state)))
     (random-70000 . ,(lambda (state) (random-bytes 70000 state)))
-    (handshake-record-random-body
-     . ,(lambda (state)
-          (bytevector-append (tls-record-header 22 200) (random-bytes 200 state))))
-    (handshake-record-truncated
-     . ,(lambda (state)
-          (bytevector-append (tls-record-header 22 200) (random-bytes 50 state))))
+    (handshake-record-random-body . ,(record-then-random 22 200 200))
+    (handshake-record-truncated . ,(record-then-random 22 200 50))
     (handshake-record-empty . ,(lambda (state) (tls-record-header 22 0)))
-    (handshake-record-oversized
-     . ,(lambda (state)
-          (bytevector-append (tls-record-header 22 65535) (random-bytes 65535 state))))
-    (handshake-record-oversized-truncated
-     . ,(lambda (state)
-          (bytevector-append (tls-record-header 22 20000) (random-bytes 300 state))))
+    (handshake-record-oversized . ,(record-then-random 22 65535 65535))
+    (handshake-record-oversized-truncated . ,(record-then-random 22 20000 300))
     (alert-record
      . ,(lambda (state) (bytevector-append (tls-record-header 21 2) #vu8(2 40))))
-    (application-data-before-handshake
-     . ,(lambda (state)
-          (bytevector-append (tls-record-header 23 100) (random-bytes 100 state))))
-    (unknown-content-type
-     . ,(lambda (state)
-          (bytevector-append (tls-record-header 99 10) (random-bytes 10 state))))
+    (application-data-before-handshake . ,(record-then-random 23 100 100))
+    (unknown-content-type . ,(record-then-random 99 10 10))
     (ssl2-hello-like
      . ,(lambda (state) (bytevector-append #vu8(#x80 #x2e 1 0 2) (random-bytes 60 state))))))
 
-(for-each
- (match-lambda
-   ((name . make-bytes)
-    (for-each
-     (lambda (end)
-       (for-each
-        (lambda (transport)
-          (test-assert (format #f "~a against our ~a over ~a: gnutls-error" name
-                               (if (eq? end connection-end/client) "client" "server")
-                               transport)
-            (gnutls-error?
-             (handshake-outcome
-              end transport
-              (lambda (socket)
-                (let ((state (seed->random-state (symbol-hash name))))
-                  ;; The peer's write may fail once our side gives up.
-                  (catch 'system-error
-                    (lambda () (send-raw socket (make-bytes state)))
-                    (const #f))
-                  (shutdown socket 1)
-                  (drain socket)))))))
-        '(fd port)))
-     (list connection-end/client connection-end/server))))
- garbage-cases)
+(for-each-combination
+ (lambda (garbage end transport)
+   (match garbage
+     ((name . make-bytes)
+      (test-match (format #f "~a against our ~a over ~a: gnutls-error" name
+                          (end-name end) transport)
+        (handshake-outcome
+         end transport
+         (lambda (socket)
+           (let ((state (seed->random-state (symbol-hash name))))
+             ;; The peer's write may fail once our side gives up.
+             (catch 'system-error
+               (lambda () (send-raw socket (make-bytes state)))
+               (const #f))
+             (shutdown socket 1)
+             (drain socket))))
+        (result (gnutls-error? result))))))
+ garbage-cases
+ (list connection-end/client connection-end/server)
+ '(fd port))
 
 ;; Random bytes from many seeds against a client over a file descriptor.
 (test-assert "random bytes from 50 seeds: gnutls-error every time"
@@ -408,17 +398,17 @@ dropped, as soon as it is known."
 
 (for-each
  (lambda (our-end)
-   (define end-name (if (eq? our-end connection-end/client) "client" "server"))
    (define sizes (peer-bytes our-end))
 
-   (test-assert (format #f "uncut exchange with our ~a delivers everything" end-name)
+   (test-assert (format #f "uncut exchange with our ~a delivers everything"
+                        (end-name our-end))
      (pair? sizes))
 
    (when (pair? sizes)
      (match sizes
        ((handshake-bytes . total-bytes)
         (test-assert (format #f "peer hangs up after each of ~a handshake bytes: our ~a gets a gnutls-error"
-                             handshake-bytes end-name)
+                             handshake-bytes (end-name our-end))
           (cut-sweep our-end (iota (quotient handshake-bytes step) 0 step)
                      (lambda (budget outcome)
                        (match outcome
@@ -433,7 +423,7 @@ dropped, as soon as it is known."
                           #f)))))
 
         (test-assert (format #f "peer hangs up during the transfer: our ~a reads a prefix, then EOF or a gnutls-error"
-                             end-name)
+                             (end-name our-end))
           (cut-sweep our-end
                      (iota (quotient (- total-bytes handshake-bytes) (* 7 step))
                            handshake-bytes (* 7 step))
@@ -486,22 +476,22 @@ outcome of `read-all-outcome'."
     (send-raw socket (random-bytes 3000 (seed->random-state 7))))
   gnutls-error?)
 
-(test-mid-stream "oversized application record mid-stream: gnutls-error"
+(define (raw-record type length sent seed)
+  "A peer action that sends a record header of content TYPE announcing
+LENGTH bytes, then SENT random bytes drawn from SEED."
   (lambda (session socket)
-    (send-raw socket (bytevector-append (tls-record-header 23 65535)
-                                        (random-bytes 65535 (seed->random-state 8)))))
+    (send-raw socket ((record-then-random type length sent) (seed->random-state seed)))))
+
+(test-mid-stream "oversized application record mid-stream: gnutls-error"
+  (raw-record 23 65535 65535 8)
   gnutls-error?)
 
 (test-mid-stream "truncated record mid-stream: EOF or gnutls-error"
-  (lambda (session socket)
-    (send-raw socket (bytevector-append (tls-record-header 23 500)
-                                        (random-bytes 100 (seed->random-state 9)))))
+  (raw-record 23 500 100 9)
   gnutls-error-or-eof?)
 
 (test-mid-stream "handshake record mid-stream: gnutls-error"
-  (lambda (session socket)
-    (send-raw socket (bytevector-append (tls-record-header 22 40)
-                                        (random-bytes 40 (seed->random-state 10)))))
+  (raw-record 22 40 40 10)
   gnutls-error?)
 
 (test-mid-stream "fatal alert mid-stream: gnutls-error"

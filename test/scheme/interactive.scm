@@ -19,21 +19,22 @@ does; return PROC's value if the peer succeeded, #f otherwise."
     (lambda (result status)
       (and (eqv? status 0) result))))
 
-(define* (server-session socket #:key (transport 'fd))
+(define* (handshaken-session end socket #:key (transport 'fd))
+  "A session of END over SOCKET, as a descriptor, or as a port if
+TRANSPORT is 'port, after its handshake."
   (let ((session (if (eq? transport 'port)
-                     (make-anonymous-session connection-end/server #:port socket)
-                     (make-anonymous-session connection-end/server
-                                             #:fd (fileno socket)))))
+                     (make-anonymous-session end #:port socket)
+                     (make-anonymous-session end #:fd (fileno socket)))))
     (handshake session)
     session))
 
-(define* (client-session socket #:key (transport 'fd))
-  (let ((session (if (eq? transport 'port)
-                     (make-anonymous-session connection-end/client #:port socket)
-                     (make-anonymous-session connection-end/client
-                                             #:fd (fileno socket)))))
-    (handshake session)
-    session))
+(define (server-session socket . options)
+  "A server session over SOCKET after its handshake; see handshaken-session."
+  (apply handshaken-session connection-end/server socket options))
+
+(define (client-session socket . options)
+  "A client session over SOCKET after its handshake; see handshaken-session."
+  (apply handshaken-session connection-end/client socket options))
 
 (define (finish session)
   "Say goodbye, then wait for the peer's: neither side closes its socket
@@ -148,37 +149,41 @@ next request; return the replies."
     (record-send session (string->utf8 text))
     (finish session)))
 
-(test-equal "bye sends pending output first"
-  "last words"
+(define (last-words words then)
+  "Display WORDS on a client's record port, with last-words-server as the
+peer, and return (THEN SESSION PORT): what the client reads back after
+sending them off as THEN does."
   (with-peer
    last-words-server
    (lambda (socket)
      (let* ((session (client-session socket))
             (port (session-record-port session)))
-       (display "last words" port)
-       (bye session close-request/wr)
-       (get-string-all port)))))
+       (display words port)
+       (then session port)))))
+
+(test-equal "bye sends pending output first"
+  "last words"
+  (last-words "last words"
+              (lambda (session port)
+                (bye session close-request/wr)
+                (get-string-all port))))
 
 (test-equal "close-port sends pending output first"
   "closing words"
-  (with-peer
-   last-words-server
-   (lambda (socket)
-     (let* ((session (client-session socket))
-            (port (session-record-port session)))
-       (display "closing words" port)
-       (close-port port)
-       (bye session close-request/wr)
-       ;; The port is closed: read the answer, up to the peer's goodbye,
-       ;; at the record level.
-       (let ((buffer (make-bytevector 64)))
-         (let loop ((text ""))
-           (let ((n (record-receive! session buffer)))
-             (if (zero? n)
-                 text
-                 (let ((piece (make-bytevector n)))
-                   (bytevector-copy! buffer 0 piece 0 n)
-                   (loop (string-append text (utf8->string piece))))))))))))
+  (last-words "closing words"
+              (lambda (session port)
+                (close-port port)
+                (bye session close-request/wr)
+                ;; The port is closed: read the answer, up to the peer's
+                ;; goodbye, at the record level.
+                (let ((buffer (make-bytevector 64)))
+                  (let loop ((text ""))
+                    (let ((n (record-receive! session buffer)))
+                      (if (zero? n)
+                          text
+                          (let ((piece (make-bytevector n)))
+                            (bytevector-copy! buffer 0 piece 0 n)
+                            (loop (string-append text (utf8->string piece)))))))))))
 
 (test-end "interactive")
 (test-exit)

@@ -8,6 +8,7 @@
 (use-modules (srfi srfi-64)
              (rnrs bytevectors)
              (ice-9 rdelim)
+             (ice-9 match)
              (test-support)
              (test-certificates)
              (external-peers)
@@ -44,8 +45,7 @@
 (define (interop-tests pki dir)
   (define (file name) (pki-file pki name))
   (define psk-file (string-append dir "/keys.psk"))
-  (call-with-output-file psk-file
-    (lambda (port) (format port "alice:~a~%" (bytevector->hex psk-key))))
+  (write-psk-file psk-file (cons "alice" psk-key))
 
   (define gnutls-serv-requiring-certificates
     (gnutls-serv "--x509certfile" (file 'server-cert)
@@ -54,58 +54,45 @@
                  "--require-client-cert" "--verify-client-cert"))
   (define (x509-client-credentials)
     (make-certificate-credentials/client pki))
-  (define (psk-client-credentials)
-    (let ((credentials (make-psk-client-credentials)))
-      (set-psk-client-credentials! credentials "alice" psk-key psk-key-format/raw)
-      credentials))
 
   ;; Our client, gnutls-serv's server.
   (for-each
    (lambda (version protocol)
-     (test-group (string-append "our client, gnutls-serv, X.509, " version)
+     (test-equal (string-append "our client, gnutls-serv, X.509, " version)
+       (list protocol certificate-type/x509 '() "hello from our client")
        (call-with-external-server
         (gnutls-serv "--x509certfile" (file 'server-cert)
                      "--x509keyfile" (file 'server-key)
                      "--priority" (if (equal? version "TLS 1.3") tls13 tls12))
         (lambda (socket)
-          (let ((session (client-session socket "NORMAL"
-                                         (x509-client-credentials))))
-            (handshake session)
-            (test-eq protocol (session-protocol session))
-            (test-eq certificate-type/x509 (session-certificate-type session))
-            (test-equal '() (peer-certificate-status session))
-            (test-equal "hello from our client"
-              (round-trip session "hello from our client"))
-            (bye session close-request/wr)))))
-     (test-group (string-append "our client, gnutls-serv, PSK, " version)
+          (client-round-trip socket "NORMAL" (x509-client-credentials)
+                             "hello from our client"
+                             session-protocol session-certificate-type
+                             peer-certificate-status))))
+     (test-equal (string-append "our client, gnutls-serv, PSK, " version)
+       (list protocol credentials/psk "psk hello")
        (call-with-external-server
         (gnutls-serv "--pskpasswd" psk-file
                      "--priority" (with-psk (if (equal? version "TLS 1.3")
                                                 tls13 tls12)))
         (lambda (socket)
-          (let ((session (client-session socket (with-psk "NORMAL")
-                                         (psk-client-credentials))))
-            (handshake session)
-            (test-eq protocol (session-protocol session))
-            (test-eq credentials/psk (session-authentication-type session))
-            (test-equal "psk hello" (round-trip session "psk hello"))
-            (bye session close-request/wr))))))
+          (client-round-trip socket (with-psk "NORMAL")
+                             (psk-client-credentials "alice" psk-key) "psk hello"
+                             session-protocol session-authentication-type)))))
    '("TLS 1.3" "TLS 1.2")
    (list protocol/tls-1.3 protocol/tls-1.2))
 
-  (test-group "our client with a client certificate, gnutls-serv requiring one"
+  (test-equal "our client with a client certificate, gnutls-serv requiring one"
+    '(1 "with a certificate")
     (call-with-external-server
      gnutls-serv-requiring-certificates
      (lambda (socket)
-       (let ((session (client-session
-                       socket "NORMAL"
-                       (make-certificate-credentials/client
-                        pki #:certificate 'client-cert #:key 'client-key))))
-         (handshake session)
-         (test-eqv 1 (length (session-our-certificate-chain session)))
-         (test-equal "with a certificate"
-           (round-trip session "with a certificate"))
-         (bye session close-request/wr)))))
+       (client-round-trip socket "NORMAL"
+                          (make-certificate-credentials/client
+                           pki #:certificate 'client-cert #:key 'client-key)
+                          "with a certificate"
+                          (lambda (session)
+                            (length (session-our-certificate-chain session)))))))
 
   (test-group "our client without a certificate, gnutls-serv requiring one"
     (test-assert
@@ -130,57 +117,46 @@
          (call-with-external-server
           (gnutls-serv "--pskpasswd" psk-file "--priority" (with-psk tls13))
           (lambda (socket)
-            (let ((credentials (make-psk-client-credentials)))
-              (set-psk-client-credentials! credentials "alice"
-                                           (make-bytevector 32 0)
-                                           psk-key-format/raw)
-              (handshake (client-session socket (with-psk "NORMAL")
-                                         credentials)))))
+            (handshake (client-session socket (with-psk "NORMAL")
+                                       (psk-client-credentials
+                                        "alice" (make-bytevector 32 0))))))
          #f)
        (const #t))))
 
   ;; gnutls-cli's client, our server.
   (for-each
    (lambda (version priorities protocol)
-     (test-group (string-append "gnutls-cli, our server, X.509, " version)
-       (call-with-values
-           (lambda ()
-             (call-with-external-client
-              (gnutls-cli "--x509cafile" (file 'ca-cert) "--priority" priorities)
-              "ping\n"
-              (one-line-server "NORMAL" (make-certificate-credentials/server pki))))
-         (lambda (result status output)
-           (test-equal (list protocol "ping") result)
-           (test-eqv 0 status)
-           (test-assert (string-contains output "pong ping")))))
-     (test-group (string-append "gnutls-cli, our server, PSK, " version)
-       ;; gnutls-cli 3.7 crashes right after a TLS 1.2 PSK handshake (while
-       ;; printing a certificate channel binding it has no certificate
-       ;; for): there, only our side of the handshake can be checked.
-       (let ((exchange-data? (equal? version "TLS 1.3")))
-         (call-with-values
-             (lambda ()
-               (call-with-external-client
-                (gnutls-cli "--pskusername" "alice"
-                            "--pskkey" (bytevector->hex psk-key)
-                            "--priority" (with-psk priorities))
-                "psk ping\n"
-                (lambda (socket)
-                  (let ((credentials (make-psk-server-credentials)))
-                    (set-psk-server-credentials-file! credentials psk-file)
-                    (let ((session (server-session socket psk-server-priorities
-                                                   credentials)))
-                      (handshake session)
-                      (list (session-protocol session)
-                            (server-session-psk-username session)
-                            (and exchange-data?
-                                 (answer-one-line session))))))))
-           (lambda (result status output)
-             (test-equal (list protocol "alice" (and exchange-data? "psk ping"))
-               result)
-             (when exchange-data?
-               (test-eqv 0 status)
-               (test-assert (string-contains output "pong psk ping"))))))))
+     (test-equal (string-append "gnutls-cli, our server, X.509, " version)
+       (list (list protocol "ping") 0 #t)
+       (one-line-client-exchange
+        (gnutls-cli "--x509cafile" (file 'ca-cert) "--priority" priorities)
+        "ping"
+        (one-line-server "NORMAL" (make-certificate-credentials/server pki))))
+     ;; gnutls-cli 3.7 crashes right after a TLS 1.2 PSK handshake (while
+     ;; printing a certificate channel binding it has no certificate for):
+     ;; there, only our side of the handshake can be checked.
+     (let ((exchange-data? (equal? version "TLS 1.3")))
+       (test-equal (string-append "gnutls-cli, our server, PSK, " version)
+         (if exchange-data?
+             (list (list protocol "alice" "psk ping") 0 #t)
+             (list protocol "alice" #f))
+         (match (one-line-client-exchange
+                 (gnutls-cli "--pskusername" "alice"
+                             "--pskkey" (bytevector->hex psk-key)
+                             "--priority" (with-psk priorities))
+                 "psk ping"
+                 (lambda (socket)
+                   (let ((credentials (make-psk-server-credentials)))
+                     (set-psk-server-credentials-file! credentials psk-file)
+                     (let ((session (server-session socket psk-server-priorities
+                                                    credentials)))
+                       (handshake session)
+                       (list (session-protocol session)
+                             (server-session-psk-username session)
+                             (and exchange-data?
+                                  (answer-one-line session)))))))
+           ((result status answered?)
+            (if exchange-data? (list result status answered?) result))))))
    '("TLS 1.3" "TLS 1.2")
    (list tls13 tls12)
    (list protocol/tls-1.3 protocol/tls-1.2))
@@ -189,64 +165,53 @@
   (call-with-values
       (lambda () (make-srp-password-files dir '(("alice" . "wonderland"))))
     (lambda (passwords conf)
-      (test-group "our client, gnutls-serv, SRP"
+      (test-equal "our client, gnutls-serv, SRP"
+        (list kx/srp "srp hello")
         (call-with-external-server
          (gnutls-serv "--srppasswd" passwords "--srppasswdconf" conf
                       "--priority" (string-append tls12 ":+SRP"))
          (lambda (socket)
            (let ((credentials (make-srp-client-credentials)))
              (set-srp-client-credentials! credentials "alice" "wonderland")
-             (let ((session (client-session socket (string-append tls12 ":+SRP")
-                                            credentials)))
-               (handshake session)
-               (test-eq kx/srp (session-kx session))
-               (test-equal "srp hello" (round-trip session "srp hello"))
-               (bye session close-request/wr))))))
+             (client-round-trip socket (string-append tls12 ":+SRP") credentials
+                                "srp hello" session-kx)))))
 
-      (test-group "gnutls-cli, our server, SRP"
-        (call-with-values
-            (lambda ()
-              (call-with-external-client
-               (gnutls-cli "--srpusername" "alice" "--srppasswd" "wonderland"
-                           "--priority" (string-append tls12 ":+SRP"))
-               "srp ping\n"
-               (lambda (socket)
-                 (let ((credentials (make-srp-server-credentials)))
-                   (set-srp-server-credentials-files! credentials passwords conf)
-                   (let ((session (server-session
-                                   socket (string-append tls12 ":-KX-ALL:+SRP")
-                                   credentials)))
-                     (handshake session)
-                     (list (session-kx session)
-                           (server-session-srp-username session)
-                           (answer-one-line session)))))))
-          (lambda (result status output)
-            (test-equal (list kx/srp "alice" "srp ping") result)
-            (test-eqv 0 status)
-            (test-assert (string-contains output "pong srp ping")))))))
-
-  (test-group "gnutls-cli with a client certificate, our server"
-    (call-with-values
-        (lambda ()
-          (call-with-external-client
-           (gnutls-cli "--x509cafile" (file 'ca-cert)
-                       "--x509certfile" (file 'client-cert)
-                       "--x509keyfile" (file 'client-key))
-           "with certificate\n"
-           (lambda (socket)
+      (test-equal "gnutls-cli, our server, SRP"
+        (list (list kx/srp "alice" "srp ping") 0 #t)
+        (one-line-client-exchange
+         (gnutls-cli "--srpusername" "alice" "--srppasswd" "wonderland"
+                     "--priority" (string-append tls12 ":+SRP"))
+         "srp ping"
+         (lambda (socket)
+           (let ((credentials (make-srp-server-credentials)))
+             (set-srp-server-credentials-files! credentials passwords conf)
              (let ((session (server-session
-                             socket "NORMAL"
-                             (make-certificate-credentials/server
-                              pki #:trust 'ca-cert))))
-               (set-server-session-certificate-request! session
-                                                        certificate-request/require)
+                             socket (string-append tls12 ":-KX-ALL:+SRP")
+                             credentials)))
                (handshake session)
-               (list (peer-certificate-status session)
-                     (length (session-peer-certificate-chain session))
-                     (answer-one-line session))))))
-      (lambda (result status output)
-        (test-equal (list '() 1 "with certificate") result)
-        (test-eqv 0 status)))))
+               (list (session-kx session)
+                     (server-session-srp-username session)
+                     (answer-one-line session)))))))))
+
+  (test-equal "gnutls-cli with a client certificate, our server"
+    (list (list '() 1 "with certificate") 0)
+    (match (one-line-client-exchange
+            (gnutls-cli "--x509cafile" (file 'ca-cert)
+                        "--x509certfile" (file 'client-cert)
+                        "--x509keyfile" (file 'client-key))
+            "with certificate"
+            (lambda (socket)
+              (let ((session (server-session
+                              socket "NORMAL"
+                              (make-certificate-credentials/server
+                               pki #:trust 'ca-cert))))
+                (set-server-session-certificate-request! session
+                                                         certificate-request/require)
+                (handshake session)
+                (list (peer-certificate-status session)
+                      (length (session-peer-certificate-chain session))
+                      (answer-one-line session)))))
+      ((result status answered?) (list result status)))))
 
 ;; They come with the packages the test suite needs (tools/ensure-packages).
 (test-assert "gnutls-serv, gnutls-cli and certtool are installed" have-programs)

@@ -46,73 +46,50 @@
 
 (define (interop-tests pki)
   (define (file name) (pki-file pki name))
-  (define (psk-client-credentials)
-    (let ((credentials (make-psk-client-credentials)))
-      (set-psk-client-credentials! credentials "alice" psk-key psk-key-format/raw)
-      credentials))
   (define psk-file (string-append (pki-directory pki) "/keys.psk"))
-  (call-with-output-file psk-file
-    (lambda (port) (format port "alice:~a~%" (bytevector->hex psk-key))))
+  (write-psk-file psk-file (cons "alice" psk-key))
 
   (for-each
    (lambda (version)
      (let ((name (car version))
            (option (cadr version))
            (protocol (caddr version)))
-       (test-group (string-append "our client, s_server, X.509, " name)
+       (test-equal (string-append "our client, s_server, X.509, " name)
+         (list protocol '() "tneilc ruo morf olleh")
          (call-with-external-server
           (s-server "-cert" (file 'server-cert) "-key" (file 'server-key) option)
           (lambda (socket)
-            (let ((session (client-session socket "NORMAL"
-                                           (make-certificate-credentials/client pki))))
-              (handshake session)
-              (test-eq protocol (session-protocol session))
-              (test-equal '() (peer-certificate-status session))
-              (test-equal "tneilc ruo morf olleh"
-                (round-trip session "hello from our client"))
-              (bye session close-request/wr)))))
+            (client-round-trip socket "NORMAL" (make-certificate-credentials/client pki)
+                               "hello from our client"
+                               session-protocol peer-certificate-status))))
 
-       (test-group (string-append "our client, s_server, PSK, " name)
+       (test-equal (string-append "our client, s_server, PSK, " name)
+         (list protocol credentials/psk "olleh ksp")
          (call-with-external-server
           (s-server "-nocert" "-psk" (bytevector->hex psk-key)
                     "-psk_identity" "alice" option)
           (lambda (socket)
-            (let ((session (client-session socket psk-client-priorities
-                                           (psk-client-credentials))))
-              (handshake session)
-              (test-eq protocol (session-protocol session))
-              (test-eq credentials/psk (session-authentication-type session))
-              (test-equal "olleh ksp" (round-trip session "psk hello"))
-              (bye session close-request/wr)))))
+            (client-round-trip socket psk-client-priorities
+                               (psk-client-credentials "alice" psk-key) "psk hello"
+                               session-protocol session-authentication-type))))
 
-       (test-group (string-append "s_client, our server, X.509, " name)
-         (call-with-values
-             (lambda ()
-               (call-with-external-client
-                (s-client "-CAfile" (file 'ca-cert) "-verify_return_error"
-                          "-verify_hostname" "localhost" option)
-                "ping\n"
-                (one-line-server "NORMAL" (make-certificate-credentials/server pki))))
-           (lambda (result status output)
-             (test-equal (list protocol "ping") result)
-             (test-eqv 0 status)
-             (test-assert (string-contains output "pong ping")))))
+       (test-equal (string-append "s_client, our server, X.509, " name)
+         (list (list protocol "ping") 0 #t)
+         (one-line-client-exchange
+          (s-client "-CAfile" (file 'ca-cert) "-verify_return_error"
+                    "-verify_hostname" "localhost" option)
+          "ping"
+          (one-line-server "NORMAL" (make-certificate-credentials/server pki))))
 
-       (test-group (string-append "s_client, our server, PSK, " name)
-         (call-with-values
-             (lambda ()
-               (call-with-external-client
-                (s-client "-psk" (bytevector->hex psk-key) "-psk_identity" "alice"
-                          option)
-                "psk ping\n"
-                (let ((credentials (make-psk-server-credentials)))
-                  (set-psk-server-credentials-file! credentials psk-file)
-                  (one-line-server psk-server-priorities credentials
-                                   #:psk-username? #t))))
-           (lambda (result status output)
-             (test-equal (list protocol "alice" "psk ping") result)
-             (test-eqv 0 status)
-             (test-assert (string-contains output "pong psk ping")))))))
+       (test-equal (string-append "s_client, our server, PSK, " name)
+         (list (list protocol "alice" "psk ping") 0 #t)
+         (one-line-client-exchange
+          (s-client "-psk" (bytevector->hex psk-key) "-psk_identity" "alice" option)
+          "psk ping"
+          (let ((credentials (make-psk-server-credentials)))
+            (set-psk-server-credentials-file! credentials psk-file)
+            (one-line-server psk-server-priorities credentials
+                             #:psk-username? #t))))))
    versions)
 
   (test-group "s_client rejects our server's certificate for another host"

@@ -153,11 +153,7 @@ RSAPrivateKey, built from its raw parameters."
 (define have-openssl (program-available? "openssl" "version"))
 (test-assert "openssl is installed" have-openssl)
 (when have-openssl
-  (let ((dir (make-temporary-directory "keys-interop")))
-    (dynamic-wind
-      (const #t)
-      (lambda () (openssl-tests dir))
-      (lambda () (delete-directory-tree dir)))))
+  (call-with-temporary-directory "keys-interop" openssl-tests))
 
 (test-end "keys-interop")
 (test-exit)

@@ -455,43 +455,71 @@ RECORDS are the child's reports, in order."
   "Add one to KEY's count in TABLE."
   (hash-set! table key (+ 1 (hash-ref table key 0))))
 
+(define (child-problems status records who returned-problems)
+  "The problems, as strings, of a child that ended with STATUS after
+reporting RECORDS: how it ended if it did not exit 0, the errors it
+reported, and for each completed call (done CALL OUTCOME) a key that is
+not allowed, an internal error, or, for a call that returned, each
+text of the list (RETURNED-PROBLEMS CALL).  A problem about CALL (#f for
+none) reads \"WHO: TEXT\", WHO being (WHO CALL).  Counts each outcome's key
+in `key-counts'."
+  (define (describe call text)
+    (format #f "~a: ~a" (who call) text))
+  (define last-start
+    (find (match-lambda (('start . _) #t) (_ #f)) (reverse records)))
+  (append
+   (if (eqv? 0 (status:exit-val status))
+       '()
+       (cons (match last-start
+               (('start call _)
+                (describe call (format #f "child ~a during the call"
+                                       (child-status status))))
+               (_ (describe #f (format #f "child ~a before any call"
+                                       (child-status status)))))
+             (map (lambda (details) (describe #f (format #f "~s" details)))
+                  (child-errors records))))
+   (append-map
+    (match-lambda
+      (('done call ('raise key position internal?))
+       (count! key-counts key)
+       (append (if (memq key allowed-error-keys)
+                   '()
+                   (list (describe call (format #f "unexpected key ~s" key))))
+               (if internal?
+                   (list (describe call "internal error"))
+                   '())))
+      (('done call ('return))
+       (count! key-counts 'returned)
+       (map (lambda (text) (describe call text)) (returned-problems call)))
+      (_ '()))
+    records)))
+
 (define (check-procedure name proc)
   (match (run-in-child name proc)
     ((status . records)
      (let* ((done (filter (match-lambda (('done . _) #t) (_ #f)) records))
-            (last-start (find (match-lambda (('start . _) #t) (_ #f))
-                              (reverse records)))
-            (problems '()))
-       (define (problem! . message)
-         (set! problems (cons (apply format #f message) problems)))
-       (unless (eqv? 0 (status:exit-val status))
-         (problem! "~a: child ~a during call ~s" name (child-status status)
-                   (match last-start ((_ labels _) labels) (_ #f)))
-         (for-each (lambda (details) (problem! "~a: ~s" name details))
-                   (child-errors records)))
-       (for-each
-        (match-lambda
-          (('done labels ('raise key position internal?))
-           (count! key-counts key)
-           (unless (memq key allowed-error-keys)
-             (problem! "~a ~s: unexpected key ~s" name labels key))
-           (when internal?
-             (problem! "~a ~s: internal error" name labels)))
-          (('done labels ('return))
-           (count! key-counts 'returned)
-           (when (and (memq 'opaque labels) (not (predicate-name? name)))
-             (problem! "~a ~s: accepted an object of unknown type" name labels))
-           (when (and (memq name data-moving-procedures)
-                      (pair? labels)
-                      (memq (car labels) sessions-without-transport))
-             (problem! "~a ~s: succeeded without a transport" name labels)))
-          (_ #f))
-        done)
-       (when (null? done)
-         (problem! "~a: no call completed" name))
+            (problems
+             (append
+              (child-problems
+               status records
+               (lambda (labels)
+                 (if labels (format #f "~a ~s" name labels) name))
+               (lambda (labels)
+                 (append
+                  (if (and (memq 'opaque labels) (not (predicate-name? name)))
+                      '("accepted an object of unknown type")
+                      '())
+                  (if (and (memq name data-moving-procedures)
+                           (pair? labels)
+                           (memq (car labels) sessions-without-transport))
+                      '("succeeded without a transport")
+                      '()))))
+              (if (null? done)
+                  (list (format #f "~a: no call completed" name))
+                  '()))))
        (for-each (lambda (message)
                    (format (current-error-port) "FAIL ~a~%" message))
-                 (reverse problems))
+                 problems)
        (values (null? problems) (length done))))))
 
 ;;;
@@ -758,42 +786,21 @@ in a child; return (STATUS . RECORDS) as `run-in-child' does."
 (define (state-problems state end priorities)
   "The problems found calling every session procedure in STATE, as
 strings naming the procedure and the state: the empty list if none."
-  (define label (format #f "~a, ~a, ~a" state
-                        (if (eq? end connection-end/server) "server" "client")
-                        priorities))
+  (define label (format #f "~a, ~a, ~a" state (end-name end) priorities))
   (match (run-state-in-child state end priorities)
     ((status . records)
-     (let ((problems '()))
-       (define (problem! . message)
-         (set! problems (cons (apply format #f message) problems)))
-       (unless (eqv? 0 (status:exit-val status))
-         (let ((last (find (match-lambda (('start . _) #t) (_ #f)) (reverse records))))
-           (problem! "~a: child ~a (~a)"
-                     (match last (('start name _) name) (_ "setting up"))
-                     (child-status status)
-                     label))
-         (for-each (lambda (details) (problem! "~s (~a)" details label))
-                   (child-errors records)))
-       (for-each
-        (match-lambda
-          (('done name ('raise key position internal?))
-           (count! key-counts key)
-           (unless (memq key allowed-error-keys)
-             (problem! "~a: unexpected key ~s (~a)" name key label))
-           (when internal?
-             (problem! "~a: internal error (~a)" name label)))
-          (('done name ('return))
-           (count! key-counts 'returned)
-           (when (or (and (memq name post-handshake-calls)
-                          (not (memq state '(established after-bye)))
-                          ;; An alert may tell the peer a handshake is abandoned.
-                          (not (and (eq? name 'alert-send)
-                                    (eq? state 'handshake-in-progress))))
-                     (and (memq name after-bye-refused) (eq? state 'after-bye)))
-             (problem! "~a: succeeded (~a)" name label)))
-          (_ #f))
-        records)
-       (reverse problems)))))
+     (child-problems
+      status records
+      (lambda (name) (if name (format #f "~a (~a)" name label) label))
+      (lambda (name)
+        (if (or (and (memq name post-handshake-calls)
+                      (not (memq state '(established after-bye)))
+                      ;; An alert may tell the peer a handshake is abandoned.
+                      (not (and (eq? name 'alert-send)
+                                (eq? state 'handshake-in-progress))))
+                (and (memq name after-bye-refused) (eq? state 'after-bye)))
+            '("succeeded")
+            '()))))))
 
 (test-begin "misuse-matrix")
 
@@ -829,20 +836,14 @@ strings naming the procedure and the state: the empty list if none."
   '()
   (lset-difference eq? (session-taking-exports) (map car session-calls)))
 
-(for-each
- (lambda (kind)
-   (for-each
-    (lambda (end)
-      (for-each
-       (lambda (state)
-         (test-equal (format #f "session state ~a: ~a, ~a" state
-                             (if (eq? end connection-end/server) "server" "client")
-                             (car kind))
-           '()
-           (state-problems state end (cdr kind))))
-       session-states))
-    (list connection-end/client connection-end/server)))
- protocol-kinds)
+(for-each-combination
+ (lambda (kind end state)
+   (test-equal (format #f "session state ~a: ~a, ~a" state (end-name end) (car kind))
+     '()
+     (state-problems state end (cdr kind))))
+ protocol-kinds
+ (list connection-end/client connection-end/server)
+ session-states)
 
 (format #t "~a procedures, ~a calls; outcomes: ~s~%"
         (length procedures) total-calls

@@ -7,6 +7,7 @@
              (ice-9 rdelim)
              (test-support)
              (test-certificates)
+             ((external-peers) #:select (write-psk-file bytevector->hex))
              (gnutls))
 
 (define tls13-psk-priorities
@@ -18,32 +19,16 @@
   ;; 32 bytes, as psktool makes them.
   (u8-list->bytevector (iota 32 7 5)))
 
-(define (bytevector->hex bv)
-  (string-concatenate
-   (map (lambda (byte) (string-pad (number->string byte 16) 2 #\0))
-        (bytevector->u8-list bv))))
-
-(define (write-psk-file file . entries)
-  "Write the PSK password FILE: ENTRIES are (USER . KEY-BYTEVECTOR) pairs."
-  (call-with-output-file file
-    (lambda (port)
-      (for-each (lambda (entry)
-                  (format port "~a:~a~%" (car entry) (bytevector->hex (cdr entry))))
-                entries))))
-
 (define (call-with-psk-file proc)
   "Call PROC with a PSK password file for alice (alice-key) and bob; delete
 it afterwards."
-  (let ((dir (make-temporary-directory "gnutls-psk")))
-    (dynamic-wind
-      (const #t)
-      (lambda ()
-        (let ((file (string-append dir "/keys.psk")))
-          (write-psk-file file
-                          (cons "alice" alice-key)
-                          (cons "bob" (make-bytevector 16 42)))
-          (proc file dir)))
-      (lambda () (delete-directory-tree dir)))))
+  (call-with-temporary-directory "gnutls-psk"
+    (lambda (dir)
+      (let ((file (string-append dir "/keys.psk")))
+        (write-psk-file file
+                        (cons "alice" alice-key)
+                        (cons "bob" (make-bytevector 16 42)))
+        (proc file dir)))))
 
 (define (psk-server key-file priorities)
   "Return a peer procedure: a PSK server on its socket that answers the
@@ -87,19 +72,8 @@ exchange, and the server's exit status, as three values."
 
 (test-begin "psk")
 
-(test-group "types and predicates"
-  (let ((client (make-psk-client-credentials))
-        (server (make-psk-server-credentials)))
-    (test-assert (psk-client-credentials? client))
-    (test-assert (psk-server-credentials? server))
-    (test-assert (not (psk-client-credentials? server)))
-    (test-assert (not (psk-server-credentials? client)))
-    (test-assert (not (psk-client-credentials? (make-anonymous-client-credentials))))
-    (test-assert (not (psk-server-credentials? 'server)))
-    ;; Accepted by set-session-credentials! like every other kind.
-    (let ((session (make-session connection-end/client)))
-      (set-session-credentials! session client)
-      (test-assert (session? session)))))
+;; The PSK credentials types, their predicates and set-session-credentials!
+;; are tested with every other kind in credentials-kinds.scm.
 
 (test-group "wrong types"
   (let ((client (make-psk-client-credentials))

@@ -16,16 +16,13 @@
 (define (call-with-srp-files proc)
   "Call PROC with an SRP password file (alice/wonderland, bob/builder) and
 its configuration file; delete them afterwards."
-  (let ((dir (make-temporary-directory "gnutls-srp")))
-    (dynamic-wind
-      (const #t)
-      (lambda ()
-        (call-with-values
-            (lambda ()
-              (make-srp-password-files dir '(("alice" . "wonderland")
-                                             ("bob" . "builder"))))
-          proc))
-      (lambda () (delete-directory-tree dir)))))
+  (call-with-temporary-directory "gnutls-srp"
+    (lambda (dir)
+      (call-with-values
+          (lambda ()
+            (make-srp-password-files dir '(("alice" . "wonderland")
+                                           ("bob" . "builder"))))
+        proc))))
 
 (define (srp-server passwords conf)
   "Return a peer procedure: an SRP server on its socket that answers the
@@ -58,19 +55,13 @@ and the server's exit status, as three values."
 
 (test-begin "srp")
 
-(test-group "types and predicates"
-  (let ((client (make-srp-client-credentials))
-        (server (make-srp-server-credentials)))
-    (test-assert (srp-client-credentials? client))
-    (test-assert (srp-server-credentials? server))
-    (test-assert (not (srp-client-credentials? server)))
-    (test-assert (not (srp-server-credentials? client)))
-    (test-assert (not (srp-server-credentials? (make-psk-server-credentials))))
-    (test-assert (not (srp-client-credentials? "client")))
-    (let ((session (make-session connection-end/server)))
-      (set-session-credentials! session server)
-      (test-equal "no user name before a handshake" #f
-        (server-session-srp-username session)))))
+;; The SRP credentials types, their predicates and set-session-credentials!
+;; are tested with every other kind in credentials-kinds.scm.
+
+(test-equal "no user name before a handshake" #f
+  (let ((session (make-session connection-end/server)))
+    (set-session-credentials! session (make-srp-server-credentials))
+    (server-session-srp-username session)))
 
 (test-group "wrong types"
   (let ((client (make-srp-client-credentials))
@@ -87,26 +78,24 @@ and the server's exit status, as three values."
     (test-assert (wrong-type? (lambda () (srp-base64-decode 42))))))
 
 (test-group "missing files name the file"
-  (let ((dir (make-temporary-directory "gnutls-srp-missing")))
-    (dynamic-wind
-      (const #t)
-      (lambda ()
-        (let ((present (string-append dir "/present"))
-              (absent (string-append dir "/absent")))
-          (call-with-output-file present (lambda (port) (display "\n" port)))
-          (let ((error (gnutls-error-of
-                        (lambda ()
-                          (set-srp-server-credentials-files!
-                           (make-srp-server-credentials) absent present)))))
-            (test-eq error/file-error (car error))
-            (test-equal absent (cadr error)))
-          (let ((error (gnutls-error-of
-                        (lambda ()
-                          (set-srp-server-credentials-files!
-                           (make-srp-server-credentials) present absent)))))
-            (test-eq error/file-error (car error))
-            (test-equal absent (cadr error)))))
-      (lambda () (delete-directory-tree dir)))))
+  (call-with-temporary-directory "gnutls-srp-missing"
+    (lambda (dir)
+      (let ((present (string-append dir "/present"))
+            (absent (string-append dir "/absent")))
+        (define (error-and-file passwords conf)
+          ;; The gnutls-error and the first of its arguments, the file.
+          (and=> (gnutls-error-of
+                  (lambda ()
+                    (set-srp-server-credentials-files!
+                     (make-srp-server-credentials) passwords conf)))
+                 (lambda (error) (list-head error 2))))
+        (call-with-output-file present (lambda (port) (display "\n" port)))
+        (test-equal "absent password file"
+          (list error/file-error absent)
+          (error-and-file absent present))
+        (test-equal "absent configuration file"
+          (list error/file-error absent)
+          (error-and-file present absent))))))
 
 (test-group "SRP base64"
   ;; SRP's alphabet is not RFC 4648's: "hello" is "6XbR6nl", not "aGVsbG8=".

@@ -277,28 +277,27 @@
            (set-certificate-credentials-x509-crl-file! (make-certificate-credentials) crl-copy
                                                        x509-certificate-format/pem))))
      (let ((missing (file "absent-é.pem")))
-       (test-equal "missing trust file names the file"
-         (list 'gnutls-error error/file-error 'set-certificate-credentials-x509-trust-file!
-               missing)
-         (error-of
-          (lambda ()
-            (set-certificate-credentials-x509-trust-file! (make-certificate-credentials)
-                                                          missing x509-certificate-format/pem))))
-       (test-equal "missing CRL file names the file"
-         (list 'gnutls-error error/file-error 'set-certificate-credentials-x509-crl-file!
-               missing)
-         (error-of
-          (lambda ()
-            (set-certificate-credentials-x509-crl-file! (make-certificate-credentials)
-                                                        missing x509-certificate-format/pem))))
-       (test-equal "missing key file names both files"
-         (list 'gnutls-error error/file-error 'set-certificate-credentials-x509-key-files!
-               (pki-file pki 'server-cert) missing)
-         (error-of
-          (lambda ()
-            (set-certificate-credentials-x509-key-files! (make-certificate-credentials)
-                                                         (pki-file pki 'server-cert) missing
-                                                         x509-certificate-format/pem)))))
+       ;; (TEST-NAME PROCEDURE-NAME PROCEDURE FILE ...): FILE ... is what
+       ;; PROCEDURE takes after the credentials, and its error names.
+       (for-each
+        (match-lambda
+          ((test-name name procedure . files)
+           (test-equal test-name
+             (cons* 'gnutls-error error/file-error name files)
+             (error-of
+              (lambda ()
+                (apply procedure (make-certificate-credentials)
+                       (append files (list x509-certificate-format/pem))))))))
+        `(("missing trust file names the file"
+           set-certificate-credentials-x509-trust-file!
+           ,set-certificate-credentials-x509-trust-file! ,missing)
+          ("missing CRL file names the file"
+           set-certificate-credentials-x509-crl-file!
+           ,set-certificate-credentials-x509-crl-file! ,missing)
+          ("missing key file names both files"
+           set-certificate-credentials-x509-key-files!
+           ,set-certificate-credentials-x509-key-files!
+           ,(pki-file pki 'server-cert) ,missing))))
      (test-equal "a directory is not a trust file"
        (list 'gnutls-error error/file-error dir)
        (match (error-of

@@ -113,11 +113,7 @@ and its output, as a list."
 ;; They come with the packages the test suite needs (tools/ensure-packages).
 (test-assert "openssl and certtool are installed" have-programs)
 (when have-programs
-  (let ((dir (make-temporary-directory "gnutls-generated-pki")))
-    (dynamic-wind
-      (const #t)
-      (lambda () (interop-tests dir))
-      (lambda () (delete-directory-tree dir)))))
+  (call-with-temporary-directory "gnutls-generated-pki" interop-tests))
 
 (test-end "x509-generation-interop")
 (test-exit)

@@ -19,6 +19,7 @@
 using gg::io::FdTransport;
 using gg::io::IoResult;
 using gg::test::PipeOnNumber;
+using gg::test::pull_string;
 using gg::test::push_string;
 using gg::test::set_nonblocking;
 using gg::test::SocketPair;
@@ -49,10 +50,7 @@ TEST_CASE("a pull at the end of the stream returns 0", "[fd]") {
   FdTransport b(sp.fd[1]);
   close(sp.fd[0]);
   sp.fd[0] = -1;
-  char buf[4];
-  IoResult r = b.pull(buf, sizeof buf);
-  REQUIRE(r.error == 0);
-  REQUIRE(r.count == 0);
+  REQUIRE(pull_string(b, 4).empty());  // no error, zero bytes
 }
 
 TEST_CASE("a non-blocking descriptor reports would-block, with errno preserved", "[fd]") {
@@ -154,31 +152,22 @@ TEST_CASE("wait_readable on a non-blocking descriptor answers would-block at onc
   REQUIRE(b.wait_readable(GNUTLS_INDEFINITE_TIMEOUT) == 1);
 }
 
-TEST_CASE("still_as_given tells a descriptor closed and reused for another file", "[fd]") {
+TEST_CASE("still_as_given and reused_since_given through a close and a reuse", "[fd]") {
+  // still_as_given tells a descriptor closed or reused for another file;
+  // reused_since_given tells a reused one only, not a merely closed one.
   SocketPair sp;
   int number = sp.fd[1];
   FdTransport t(number);
   REQUIRE(t.still_as_given());
-
-  close(number);
-  sp.fd[1] = -1;
-  REQUIRE_FALSE(t.still_as_given());  // closed
-
-  PipeOnNumber reused(number);  // the number names a pipe now
-  REQUIRE_FALSE(t.still_as_given());
-}
-
-TEST_CASE("reused_since_given tells a reused descriptor, not a merely closed one", "[fd]") {
-  SocketPair sp;
-  int number = sp.fd[1];
-  FdTransport t(number);
   REQUIRE_FALSE(t.reused_since_given());
 
   close(number);
   sp.fd[1] = -1;
+  REQUIRE_FALSE(t.still_as_given());
   REQUIRE_FALSE(t.reused_since_given());  // closed: I/O on it fails by itself
 
-  PipeOnNumber reused(number);
+  PipeOnNumber reused(number);  // the number names a pipe now
+  REQUIRE_FALSE(t.still_as_given());
   REQUIRE(t.reused_since_given());
 }
 

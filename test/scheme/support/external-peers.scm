@@ -22,11 +22,15 @@
             call-with-external-server
             call-with-external-client
             make-srp-password-files
+            write-psk-file
+            psk-client-credentials
             client-session
             server-session
             round-trip
+            client-round-trip
             answer-one-line
             one-line-server
+            one-line-client-exchange
             bytevector->hex))
 
 (define %program-timeout
@@ -212,6 +216,21 @@ its output discarded; return its exit value (#f if it was killed)."
     (close-port (cdr stdin))
     (wait-for-exit pid 30)))
 
+(define (write-psk-file file . entries)
+  "Write the PSK password FILE, as psktool does: ENTRIES are
+(USER . KEY-BYTEVECTOR) pairs."
+  (call-with-output-file file
+    (lambda (port)
+      (for-each (match-lambda
+                  ((user . key) (format port "~a:~a~%" user (bytevector->hex key))))
+                entries))))
+
+(define (psk-client-credentials user key)
+  "PSK client credentials that log in as USER with KEY, a bytevector."
+  (let ((credentials (make-psk-client-credentials)))
+    (set-psk-client-credentials! credentials user key psk-key-format/raw)
+    credentials))
+
 (define (make-srp-password-files dir users)
   "Make an SRP password file and its configuration file with `srptool' in
 DIR, for USERS, a list of (NAME . PASSWORD) pairs.  Return the two file
@@ -265,6 +284,18 @@ names as two values."
     (force-output port)
     (read-line port)))
 
+(define (client-round-trip socket priorities credentials line . facts)
+  "Handshake as a client of the server on SOCKET with PRIORITIES and
+CREDENTIALS, send LINE and read the answer (see `round-trip'), then say
+goodbye.  Return a list: each (FACT SESSION) taken after the handshake,
+then the answer."
+  (let ((session (client-session socket priorities credentials)))
+    (handshake session)
+    (let* ((facts (map (lambda (fact) (fact session)) facts))
+           (answer (round-trip session line)))
+      (bye session close-request/wr)
+      (append facts (list answer)))))
+
 (define (answer-one-line session)
   "Read a line from the client of SESSION, answer \"pong LINE\", close."
   (let* ((port (session-record-port session))
@@ -289,3 +320,16 @@ between the two."
                     (list (server-session-psk-username session))
                     '())
                 (list (answer-one-line session)))))))
+
+(define (one-line-client-exchange make-command line server)
+  "Start the client program (MAKE-COMMAND PORT) with LINE and a newline on
+its input, and call SERVER with its socket, as `call-with-external-client'
+does; SERVER answers with `answer-one-line'.  Return a list: SERVER's
+value, the client's exit value, and whether the client printed the answer
+\"pong LINE\"."
+  (call-with-values
+      (lambda ()
+        (call-with-external-client make-command (string-append line "\n") server))
+    (lambda (value status output)
+      (list value status
+            (and (string-contains output (string-append "pong " line)) #t)))))

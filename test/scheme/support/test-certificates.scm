@@ -19,6 +19,7 @@
             pki-directory
             delete-directory-tree
             make-temporary-directory
+            call-with-temporary-directory
             tls13-priorities
             tls12-priorities
             read-file-bytes
@@ -86,6 +87,16 @@ starts with PREFIX."
             (loop))))
       (closedir stream))
     (rmdir dir)))
+
+(define (call-with-temporary-directory prefix proc)
+  "Call PROC with a fresh temporary directory whose name starts with
+PREFIX; delete the directory and all in it when PROC returns or raises.
+Return PROC's value."
+  (let ((dir (make-temporary-directory prefix)))
+    (dynamic-wind
+      (const #t)
+      (lambda () (proc dir))
+      (lambda () (delete-directory-tree dir)))))
 
 (define (write-template file . lines)
   (call-with-output-file file
@@ -185,11 +196,8 @@ that is not ca-cert), wronghost-cert, wronghost-key (signed by ca-cert for
 (define (call-with-test-pki proc)
   "Make a test PKI in a fresh temporary directory, call PROC with it, and
 delete the directory when PROC returns or raises.  Return PROC's value."
-  (let ((dir (make-temporary-directory "gnutls-test-pki")))
-    (dynamic-wind
-      (const #t)
-      (lambda () (proc (make-test-pki dir)))
-      (lambda () (delete-directory-tree dir)))))
+  (call-with-temporary-directory "gnutls-test-pki"
+    (lambda (dir) (proc (make-test-pki dir)))))
 
 (define (read-file-bytes file)
   "Return the contents of FILE as a bytevector."

@@ -13,6 +13,8 @@
   #:use-module (ice-9 rdelim)
   #:export (test-exit
             test-match
+            for-each-combination
+            end-name
             error-of
             gnutls-error-of
             wrong-type?
@@ -47,6 +49,20 @@
   (test-equal name 'matched
     (let ((value expr))
       (if (match value clause ... (_ #f)) 'matched value))))
+
+(define (for-each-combination proc . lists)
+  "Call PROC with each combination of one element from each of LISTS, in
+the order of nested for-each loops (the first list outermost): the cases
+of a test matrix."
+  (let loop ((lists lists) (chosen '()))
+    (if (null? lists)
+        (apply proc (reverse chosen))
+        (for-each (lambda (element) (loop (cdr lists) (cons element chosen)))
+                  (car lists)))))
+
+(define (end-name end)
+  "\"client\" or \"server\": the connection END, as test names say it."
+  (if (eq? end connection-end/client) "client" "server"))
 
 (define (error-of thunk)
   "Return (KEY . ARGS) of what THUNK raises, or #f if it returns."
