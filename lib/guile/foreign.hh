@@ -22,7 +22,7 @@ namespace gg {
 
 // The TYPE? procedure Foreign<T>::define_type defines: its name, docstring
 // and manual section.
-struct PredicateSpec {
+struct TypeProcedure {
   const char* name;
   const char* documentation;
   const char* section;
@@ -45,13 +45,9 @@ class Foreign {
   // The same, and register `predicate`, the procedure telling objects of
   // the type (define the type from an initializer, before procedures are).
   template <class... Bases>
-  static void define_type(const char* printed_name, const PredicateSpec& predicate) {
+  static void define_type(const char* printed_name, const TypeProcedure& predicate) {
     define_type<Bases...>(printed_name);
-    PredicateProcedure::scheme_name = PredicateProcedure::procedure_name = predicate.name;
-    PredicateProcedure::documentation = predicate.documentation;
-    PredicateProcedure::section = predicate.section;
-    procedure_registry().push_back(
-        procedure_detail::procedure_spec<PredicateProcedure>(&PredicateProcedure::body));
+    RegisteredProcedure<Predicate>::add(predicate.name, predicate.documentation, predicate.section);
   }
 
   static SCM type() { return type_; }
@@ -111,15 +107,9 @@ class Foreign {
     return static_cast<T*>(object);
   }
 
-  // The TYPE? procedure, as GG_DEFINE would define it, with its name,
-  // docstring and section given at init.
-  struct PredicateProcedure {
-    static inline const char* scheme_name = nullptr;
-    static inline const char* procedure_name = nullptr;
-    static inline const char* section = nullptr;
-    static inline const char* documentation = nullptr;
+  // The TYPE? procedure.
+  struct Predicate {
     static constexpr const char* c_arguments = "(SCM obj)";
-    static constexpr auto prelude = nullptr;
     static SCM body(SCM obj) { return scm_from_bool(is(obj)); }
   };
 

@@ -162,6 +162,29 @@ ProcedureSpec procedure_spec(SCM (*)(Args...)) {
 }
 
 }  // namespace procedure_detail
+
+// A procedure defined as GG_DEFINE defines one, for those whose name or
+// docstring is data (a table of procedures that differ only in what they
+// call, a name made at init): `Procedure` gives `c_arguments` and `body`,
+// as GG_DEFINE's parameter list and body, and add() gives the rest and
+// registers it.  Each instance is one procedure; `Section` is the default
+// manual section.
+template <class Procedure, const char* Section = nullptr>
+struct RegisteredProcedure : Procedure {
+  static inline const char* scheme_name = nullptr;
+  static inline const char* procedure_name = nullptr;
+  static inline const char* documentation = nullptr;
+  static inline const char* section = Section;
+  static constexpr auto prelude = nullptr;
+
+  static void add(const char* name, const char* doc, const char* manual_section = Section) {
+    scheme_name = procedure_name = name;
+    documentation = doc;
+    section = manual_section;
+    procedure_registry().push_back(procedure_detail::procedure_spec<RegisteredProcedure>(&Procedure::body));
+  }
+};
+
 }  // namespace gg
 
 // GG_DEFINE (c_name, "scheme-name", manual::SECTION, (SCM a, Optional b, ...), "doc")
