@@ -20,8 +20,8 @@
 
 namespace gg {
 
-// The TYPE? procedure Foreign<T>::define_type defines: its name, docstring
-// and manual section.
+// A procedure Foreign<T>::define_type defines (TYPE?, make-TYPE): its
+// name, docstring and manual section.
 struct TypeProcedure {
   const char* name;
   const char* documentation;
@@ -48,6 +48,15 @@ class Foreign {
   static void define_type(const char* printed_name, const TypeProcedure& predicate) {
     define_type<Bases...>(printed_name);
     RegisteredProcedure<Predicate>::add(predicate.name, predicate.documentation, predicate.section);
+  }
+
+  // The same, and register `maker`, a procedure of no arguments returning
+  // a new object, for a type whose objects are made from nothing.
+  template <class... Bases>
+  static void define_type(const char* printed_name, const TypeProcedure& predicate,
+                          const TypeProcedure& maker) {
+    define_type<Bases...>(printed_name, predicate);
+    RegisteredProcedure<Maker>::add(maker.name, maker.documentation, maker.section);
   }
 
   static SCM type() { return type_; }
@@ -107,10 +116,14 @@ class Foreign {
     return static_cast<T*>(object);
   }
 
-  // The TYPE? procedure.
+  // The TYPE? procedure and the maker.
   struct Predicate {
     static constexpr const char* c_arguments = "(SCM obj)";
     static SCM body(SCM obj) { return scm_from_bool(is(obj)); }
+  };
+  struct Maker {
+    static constexpr const char* c_arguments = "()";
+    static SCM body() { return make(); }
   };
 
   // The finalizer.  A type that must act when it is collected, while its
