@@ -45,22 +45,12 @@ void set_argument_names(SCM proc, const char* c_arguments, int required, int opt
 // `manual-section' property (doc/extract-reference.scm reads it).
 void set_manual_section(SCM proc, const char* section);
 
-// The sections of the manual's procedure reference (nodes of
-// doc/extract-reference.scm).
+// The sections of the manual's procedure reference (manual_sections.def,
+// which doc/extract-reference.scm reads too): manual::psk_srp and so on.
 namespace manual {
-inline constexpr char psk_srp[] = "PSK and SRP Procedures";
-inline constexpr char session[] = "Session Procedures";
-inline constexpr char certificate_credentials[] = "Certificate Credentials Procedures";
-inline constexpr char x509[] = "X.509 Procedures";
-inline constexpr char anonymous_dh[] = "Anonymous and DH Procedures";
-inline constexpr char library[] = "Library Procedures";
-inline constexpr char hashing[] = "Hash and MAC Procedures";
-inline constexpr char ciphers[] = "Cipher Procedures";
-inline constexpr char random_encoding[] = "Random and Encoding Procedures";
-inline constexpr char keys[] = "Key Procedures";
-inline constexpr char algorithms[] = "Algorithm Procedures";
-inline constexpr char x509_generation[] = "X.509 Generation Procedures";
-inline constexpr char connections[] = "Connection Procedures";
+#define GG_MANUAL_SECTION(constant, node, description) inline constexpr char constant[] = node;
+#include "manual_sections.def"
+#undef GG_MANUAL_SECTION
 }  // namespace manual
 
 // Parameter types of a GG_DEFINE procedure.  `SCM` is a required argument,
