@@ -15,6 +15,7 @@
 
 #include <new>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -68,6 +69,22 @@ class Foreign {
     void* memory = scm_gc_malloc(sizeof(T), "gnutls object");
     T* object = new (memory) T(std::forward<Args>(args)...);
     return scm_make_foreign_object_1(type_, object);
+  }
+
+  // A new T, made with no arguments, that `fill(T&)` sets up before
+  // Scheme sees it (an import, a generation): `fill` returns nothing, or a
+  // GnuTLS result whose failure is raised as GnutlsError.
+  template <class Fill>
+  static SCM make_filled(Fill fill) {
+    SCM obj = make();
+    T& object = *unwrap(obj);
+    if constexpr (std::is_void_v<std::invoke_result_t<Fill&, T&>>) {
+      fill(object);
+    } else {
+      int r = fill(object);
+      if (r < 0) throw GnutlsError(r);
+    }
+    return obj;
   }
 
   static bool is(SCM obj) { return SCM_IS_A_P(obj, type_); }

@@ -240,9 +240,8 @@ GG_DEFINE(generate_x509_private_key, "generate-x509-private-key", manual::x509_g
   auto pk = static_cast<gnutls_pk_algorithm_t>(enumerate_value(EnumKind::pk_algorithm, algorithm, 1));
   auto size = static_cast<unsigned>(integer_argument(bits, 2, 0, 16384));
   unsigned f = enumerate_flags(EnumKind::privkey, flags, 3);
-  SCM obj = Foreign<X509PrivateKey>::make();
-  generate_private_key(*Foreign<X509PrivateKey>::unwrap(obj), pk, size, f);
-  return obj;
+  return Foreign<X509PrivateKey>::make_filled(
+      [&](X509PrivateKey& key) { generate_private_key(key, pk, size, f); });
 }
 
 GG_DEFINE(x509_certificate_activation_time, "x509-certificate-activation-time", manual::x509_generation,
