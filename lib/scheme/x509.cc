@@ -79,7 +79,13 @@ SCM dn_oid(SCM cert, SCM index, Getter getter) {
 GG_INITIALIZER(define_x509_types) {
   Foreign<X509Certificate>::define_type(
       "gnutls-x509-certificate",
-      {"x509-certificate?", "Return true if @var{obj} is an X.509 certificate.", manual::x509});
+      {"x509-certificate?", "Return true if @var{obj} is an X.509 certificate.", manual::x509},
+      // Certificates are made to be filled in (x509_generation.cc).
+      {"make-x509-certificate",
+       "Return a new, empty X.509 certificate, to be given its fields with the "
+       "@code{set-x509-certificate-...!} procedures and signed with "
+       "@code{sign-x509-certificate!}.",
+       manual::x509_generation});
   Foreign<X509PrivateKey>::define_type(
       "gnutls-x509-private-key",
       {"x509-private-key?", "Return true if @var{obj} is an X.509 private key.", manual::x509});

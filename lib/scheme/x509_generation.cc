@@ -68,13 +68,6 @@ SCM exported(const Object& object, SCM format, Export export_to) {
 
 }  // namespace
 
-GG_DEFINE(make_x509_certificate, "make-x509-certificate", manual::x509_generation, (),
-          "Return a new, empty X.509 certificate, to be given its fields with the "
-          "@code{set-x509-certificate-...!} procedures and signed with "
-          "@code{sign-x509-certificate!}.") {
-  return Foreign<X509Certificate>::make();
-}
-
 GG_DEFINE(set_x509_certificate_version_x, "set-x509-certificate-version!", manual::x509_generation,
           (SCM cert, SCM version),
           "Make @var{cert} a certificate of X.509 version @var{version}, an integer "
