@@ -16,6 +16,7 @@
              (ice-9 match)
              (ice-9 regex)
              (ice-9 session)
+             (ice-9 textual-ports)
              (srfi srfi-1)
              (srfi srfi-26))
 
@@ -82,34 +83,16 @@
     (format port "@end deffn~%~%")))
 
 (define sections
-  ;; (NODE DESCRIPTION): every procedure declares the section it goes to,
-  ;; as its `manual-section' property.
-  '(("PSK and SRP Procedures"
-     "Pre-shared key and SRP password credentials.")
-    ("Session Procedures"
-     "Sessions: making them, handshakes, records, alerts, what was negotiated.")
-    ("Certificate Credentials Procedures"
-     "Certificate credentials: keys, trust anchors, revocation lists, verification.")
-    ("X.509 Procedures"
-     "X.509 certificates and private keys.")
-    ("Anonymous and DH Procedures"
-     "Anonymous credentials and Diffie-Hellman parameters.")
-    ("Library Procedures"
-     "Errors, logging, version, and the rest of the library.")
-    ("Hash and MAC Procedures"
-     "Message digests and message authentication codes.")
-    ("Cipher Procedures"
-     "Symmetric ciphers and authenticated encryption.")
-    ("Random and Encoding Procedures"
-     "Random bytes, base64 and hexadecimal.")
-    ("Key Procedures"
-     "Private and public keys: generation, import, export, signatures.")
-    ("Algorithm Procedures"
-     "Public-key and signature algorithms and elliptic curves: names, OIDs, lists.")
-    ("X.509 Generation Procedures"
-     "Making, signing and exporting X.509 certificates.")
-    ("Connection Procedures"
-     "Application protocols (ALPN), resumption, server names (SNI), key logging.")))
+  ;; (NODE DESCRIPTION) of each section lib/guile/manual_sections.def
+  ;; lists, the list the C++ reads too: every procedure declares the
+  ;; section it goes to, as its `manual-section' property.
+  (map (lambda (m) (list (match:substring m 1) (match:substring m 2)))
+       (list-matches
+        "GG_MANUAL_SECTION\\([a-z0-9_]+, *\"([^\"]*)\",[ \n]*\"([^\"]*)\"\\)"
+        (call-with-input-file
+            (string-append (dirname (car (command-line)))
+                           "/../lib/guile/manual_sections.def")
+          get-string-all))))
 
 (define (section-of name)
   ;; The section a procedure declares (the `manual-section' property its

@@ -10,25 +10,8 @@
   #:use-module (ice-9 binary-ports)
   #:use-module (ice-9 threads)
   #:use-module (rnrs bytevectors)
+  #:use-module (test-support)
   #:export (fuzz-one))
-
-(define priorities "NORMAL:-VERS-TLS1.3:+ANON-ECDH:+ANON-DH")
-
-(define (make-anonymous end)
-  (let ((session (make-session end)))
-    (set-session-priorities! session priorities)
-    (set-session-credentials! session
-                              (if (eq? end connection-end/server)
-                                  (make-anonymous-server-credentials)
-                                  (make-anonymous-client-credentials)))
-    session))
-
-(define (with-socketpair proc)
-  (let ((pair (socketpair PF_UNIX SOCK_STREAM 0)))
-    (dynamic-wind
-      (const #t)
-      (lambda () (proc (car pair) (cdr pair)))
-      (lambda () (close-port (car pair)) (close-port (cdr pair))))))
 
 (define (feed! socket data)
   "Write DATA into SOCKET and hang up the writing side."
@@ -42,10 +25,10 @@
       (loop))))
 
 (define (handshake-over-fd end data)
-  (with-socketpair
+  (call-with-socketpair
    (lambda (ours theirs)
      (feed! theirs data)
-     (let ((session (make-anonymous end)))
+     (let ((session (make-anonymous-session end)))
        (set-session-transport-fd! session (fileno ours))
        (handshake session)
        (read-to-end (session-record-port session))))))
@@ -62,7 +45,7 @@
      #f #f #f)))
 
 (define (handshake-over-port end data)
-  (let ((session (make-anonymous end)))
+  (let ((session (make-anonymous-session end)))
     (set-session-transport-port! session (bytevector-transport data))
     (handshake session)
     (read-to-end (session-record-port session))))
@@ -70,15 +53,15 @@
 (define (records-after-handshake data)
   "Handshake with an honest server in a thread, then let DATA arrive as
 the server's records; read the client's record port to its end."
-  (with-socketpair
+  (call-with-socketpair
    (lambda (ours theirs)
-     (let* ((server (make-anonymous connection-end/server))
+     (let* ((server (make-anonymous-session connection-end/server))
             (thread (begin
                       (set-session-transport-fd! server (fileno theirs))
                       (call-with-new-thread
                        (lambda ()
                          (catch #t (lambda () (handshake server) #t) (const #f))))))
-            (client (make-anonymous connection-end/client)))
+            (client (make-anonymous-session connection-end/client)))
        (set-session-transport-fd! client (fileno ours))
        (let ((ok (catch #t (lambda () (handshake client) #t) (const #f))))
          (join-thread thread)

@@ -15,14 +15,15 @@
 
 #include <new>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace gg {
 
-// The TYPE? procedure Foreign<T>::define_type defines: its name, docstring
-// and manual section.
-struct PredicateSpec {
+// A procedure Foreign<T>::define_type defines (TYPE?, make-TYPE): its
+// name, docstring and manual section.
+struct TypeProcedure {
   const char* name;
   const char* documentation;
   const char* section;
@@ -45,13 +46,18 @@ class Foreign {
   // The same, and register `predicate`, the procedure telling objects of
   // the type (define the type from an initializer, before procedures are).
   template <class... Bases>
-  static void define_type(const char* printed_name, const PredicateSpec& predicate) {
+  static void define_type(const char* printed_name, const TypeProcedure& predicate) {
     define_type<Bases...>(printed_name);
-    PredicateProcedure::scheme_name = PredicateProcedure::procedure_name = predicate.name;
-    PredicateProcedure::documentation = predicate.documentation;
-    PredicateProcedure::section = predicate.section;
-    procedure_registry().push_back(
-        procedure_detail::procedure_spec<PredicateProcedure>(&PredicateProcedure::body));
+    RegisteredProcedure<Predicate>::add(predicate.name, predicate.documentation, predicate.section);
+  }
+
+  // The same, and register `maker`, a procedure of no arguments returning
+  // a new object, for a type whose objects are made from nothing.
+  template <class... Bases>
+  static void define_type(const char* printed_name, const TypeProcedure& predicate,
+                          const TypeProcedure& maker) {
+    define_type<Bases...>(printed_name, predicate);
+    RegisteredProcedure<Maker>::add(maker.name, maker.documentation, maker.section);
   }
 
   static SCM type() { return type_; }
@@ -63,6 +69,22 @@ class Foreign {
     void* memory = scm_gc_malloc(sizeof(T), "gnutls object");
     T* object = new (memory) T(std::forward<Args>(args)...);
     return scm_make_foreign_object_1(type_, object);
+  }
+
+  // A new T, made with no arguments, that `fill(T&)` sets up before
+  // Scheme sees it (an import, a generation): `fill` returns nothing, or a
+  // GnuTLS result whose failure is raised as GnutlsError.
+  template <class Fill>
+  static SCM make_filled(Fill fill) {
+    SCM obj = make();
+    T& object = *unwrap(obj);
+    if constexpr (std::is_void_v<std::invoke_result_t<Fill&, T&>>) {
+      fill(object);
+    } else {
+      int r = fill(object);
+      if (r < 0) throw GnutlsError(r);
+    }
+    return obj;
   }
 
   static bool is(SCM obj) { return SCM_IS_A_P(obj, type_); }
@@ -111,16 +133,14 @@ class Foreign {
     return static_cast<T*>(object);
   }
 
-  // The TYPE? procedure, as GG_DEFINE would define it, with its name,
-  // docstring and section given at init.
-  struct PredicateProcedure {
-    static inline const char* scheme_name = nullptr;
-    static inline const char* procedure_name = nullptr;
-    static inline const char* section = nullptr;
-    static inline const char* documentation = nullptr;
+  // The TYPE? procedure and the maker.
+  struct Predicate {
     static constexpr const char* c_arguments = "(SCM obj)";
-    static constexpr auto prelude = nullptr;
     static SCM body(SCM obj) { return scm_from_bool(is(obj)); }
+  };
+  struct Maker {
+    static constexpr const char* c_arguments = "()";
+    static SCM body() { return make(); }
   };
 
   // The finalizer.  A type that must act when it is collected, while its

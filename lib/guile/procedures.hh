@@ -45,22 +45,12 @@ void set_argument_names(SCM proc, const char* c_arguments, int required, int opt
 // `manual-section' property (doc/extract-reference.scm reads it).
 void set_manual_section(SCM proc, const char* section);
 
-// The sections of the manual's procedure reference (nodes of
-// doc/extract-reference.scm).
+// The sections of the manual's procedure reference (manual_sections.def,
+// which doc/extract-reference.scm reads too): manual::psk_srp and so on.
 namespace manual {
-inline constexpr char psk_srp[] = "PSK and SRP Procedures";
-inline constexpr char session[] = "Session Procedures";
-inline constexpr char certificate_credentials[] = "Certificate Credentials Procedures";
-inline constexpr char x509[] = "X.509 Procedures";
-inline constexpr char anonymous_dh[] = "Anonymous and DH Procedures";
-inline constexpr char library[] = "Library Procedures";
-inline constexpr char hashing[] = "Hash and MAC Procedures";
-inline constexpr char ciphers[] = "Cipher Procedures";
-inline constexpr char random_encoding[] = "Random and Encoding Procedures";
-inline constexpr char keys[] = "Key Procedures";
-inline constexpr char algorithms[] = "Algorithm Procedures";
-inline constexpr char x509_generation[] = "X.509 Generation Procedures";
-inline constexpr char connections[] = "Connection Procedures";
+#define GG_MANUAL_SECTION(constant, node, description) inline constexpr char constant[] = node;
+#include "manual_sections.def"
+#undef GG_MANUAL_SECTION
 }  // namespace manual
 
 // Parameter types of a GG_DEFINE procedure.  `SCM` is a required argument,
@@ -162,6 +152,29 @@ ProcedureSpec procedure_spec(SCM (*)(Args...)) {
 }
 
 }  // namespace procedure_detail
+
+// A procedure defined as GG_DEFINE defines one, for those whose name or
+// docstring is data (a table of procedures that differ only in what they
+// call, a name made at init): `Procedure` gives `c_arguments` and `body`,
+// as GG_DEFINE's parameter list and body, and add() gives the rest and
+// registers it.  Each instance is one procedure; `Section` is the default
+// manual section.
+template <class Procedure, const char* Section = nullptr>
+struct RegisteredProcedure : Procedure {
+  static inline const char* scheme_name = nullptr;
+  static inline const char* procedure_name = nullptr;
+  static inline const char* documentation = nullptr;
+  static inline const char* section = Section;
+  static constexpr auto prelude = nullptr;
+
+  static void add(const char* name, const char* doc, const char* manual_section = Section) {
+    scheme_name = procedure_name = name;
+    documentation = doc;
+    section = manual_section;
+    procedure_registry().push_back(procedure_detail::procedure_spec<RegisteredProcedure>(&Procedure::body));
+  }
+};
+
 }  // namespace gg
 
 // GG_DEFINE (c_name, "scheme-name", manual::SECTION, (SCM a, Optional b, ...), "doc")

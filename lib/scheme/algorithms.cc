@@ -68,21 +68,9 @@ struct OidProcedure {
   static SCM body(SCM value) { return oid_from(OidOf(Argument(value, 1))); }
 };
 
-// What GG_DEFINE gives a procedure, the name and docstring set at init.
+// The procedures of this file, registered from the table below.
 template <class Procedure>
-struct Registered : Procedure {
-  static inline const char* scheme_name = nullptr;
-  static inline const char* procedure_name = nullptr;
-  static inline const char* documentation = nullptr;
-  static constexpr const char* section = manual::algorithms;
-  static constexpr auto prelude = nullptr;
-
-  static void add(const char* name, const char* doc) {
-    scheme_name = procedure_name = name;
-    documentation = doc;
-    procedure_registry().push_back(procedure_detail::procedure_spec<Registered>(&Procedure::body));
-  }
-};
+using Registered = RegisteredProcedure<Procedure, manual::algorithms>;
 
 constexpr char kName[] = "(SCM name)";
 constexpr char kOid[] = "(SCM oid)";

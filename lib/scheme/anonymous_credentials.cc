@@ -24,21 +24,15 @@ GG_INITIALIZER(define_anonymous_credentials_types) {
   Foreign<AnonymousClientCredentials>::define_type<Credentials>(
       "gnutls-anonymous-client-credentials",
       {"anonymous-client-credentials?", "Return true if @var{obj} is anonymous client credentials.",
+       manual::anonymous_dh},
+      {"make-anonymous-client-credentials", "Return new anonymous client credentials.",
        manual::anonymous_dh});
   Foreign<AnonymousServerCredentials>::define_type<Credentials>(
       "gnutls-anonymous-server-credentials",
       {"anonymous-server-credentials?", "Return true if @var{obj} is anonymous server credentials.",
+       manual::anonymous_dh},
+      {"make-anonymous-server-credentials", "Return new anonymous server credentials.",
        manual::anonymous_dh});
-}
-
-GG_DEFINE(make_anonymous_client_credentials, "make-anonymous-client-credentials", manual::anonymous_dh, (),
-          "Return new anonymous client credentials.") {
-  return Foreign<AnonymousClientCredentials>::make();
-}
-
-GG_DEFINE(make_anonymous_server_credentials, "make-anonymous-server-credentials", manual::anonymous_dh, (),
-          "Return new anonymous server credentials.") {
-  return Foreign<AnonymousServerCredentials>::make();
 }
 
 GG_DEFINE(set_anonymous_server_dh_parameters_x, "set-anonymous-server-dh-parameters!", manual::anonymous_dh,

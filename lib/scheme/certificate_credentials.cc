@@ -63,12 +63,9 @@ GG_INITIALIZER(define_certificate_credentials_type) {
   Foreign<CertificateCredentials>::define_type<Credentials>(
       "gnutls-certificate-credentials",
       {"certificate-credentials?", "Return true if @var{obj} is certificate credentials.",
+       manual::certificate_credentials},
+      {"make-certificate-credentials", "Return new, empty certificate credentials, for a client or a server.",
        manual::certificate_credentials});
-}
-
-GG_DEFINE(make_certificate_credentials, "make-certificate-credentials", manual::certificate_credentials, (),
-          "Return new, empty certificate credentials, for a client or a server.") {
-  return Foreign<CertificateCredentials>::make();
 }
 
 GG_DEFINE(set_certificate_credentials_dh_parameters_x, "set-certificate-credentials-dh-parameters!",

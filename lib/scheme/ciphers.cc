@@ -11,8 +11,6 @@
 #include "procedures.hh"
 
 #include <climits>
-#include <iterator>
-#include <utility>
 
 namespace gg {
 
@@ -70,80 +68,59 @@ AeadMessage aead_message(SCM aead, SCM nonce, SCM auth_data, SCM tag_size, SCM d
   return {cipher, nonce_bytes, auth, tag, cipher_sizes::aead_tag_size(algorithm, tag), bytes};
 }
 
-// Procedures that differ only in what they call, one row of a table each,
-// defined as GG_DEFINE defines procedures.
-template <class Run>
-struct ProcedureRow {
-  const char* name;
-  const char* c_arguments;  // a C parameter list, as GG_DEFINE's: the argument names
-  Run run;
-  const char* documentation;
+// Procedures that differ only in what they call, registered from the
+// table below: a size of a cipher/ algorithm, and an operation of a
+// cipher handle on a bytevector.
+template <auto size_of>
+struct SizeProcedure {
+  static constexpr const char* c_arguments = "(SCM cipher)";
+  static SCM body(SCM cipher) {
+    return scm_from_long(static_cast<long>(size_of(cipher_argument(cipher, 1))));
+  }
 };
 
-template <const auto& table, size_t I>
-struct RowProcedure {
-  static constexpr const char* scheme_name = table[I].name;
-  static constexpr const char* procedure_name = table[I].name;
-  static constexpr const char* section = manual::ciphers;
-  static constexpr const char* documentation = table[I].documentation;
-  static constexpr const char* c_arguments = table[I].c_arguments;
-  static constexpr auto prelude = nullptr;
-  static constexpr auto body = table[I].run;
+template <void (Cipher::*operation)(ByteSpan, unsigned char*)>
+struct ProcessProcedure {
+  static constexpr const char* c_arguments = "(SCM cipher, SCM data)";
+  static SCM body(SCM cipher, SCM data) { return cipher_process(cipher, data, operation); }
 };
 
-template <const auto& table, size_t... I>
-void register_rows(std::index_sequence<I...>) {
-  (procedure_registry().push_back(
-       procedure_detail::procedure_spec<RowProcedure<table, I>>(RowProcedure<table, I>::body)),
-   ...);
-}
-
-template <const auto& table>
-void register_rows() {
-  register_rows<table>(std::make_index_sequence<std::size(table)>{});
-}
-
-constexpr ProcedureRow<SCM (*)(SCM)> algorithm_sizes[] = {
-    {"cipher-block-size", "(SCM cipher)",
-     [](SCM cipher) { return scm_from_int(gnutls_cipher_get_block_size(cipher_argument(cipher, 1))); },
-     "Return the block size in bytes of @var{cipher}, a @code{cipher/} value "
-     "(1 for a stream cipher, 0 for one GnuTLS does not implement)."},
-    {"cipher-iv-size", "(SCM cipher)",
-     [](SCM cipher) { return scm_from_uint(gnutls_cipher_get_iv_size(cipher_argument(cipher, 1))); },
-     "Return the size in bytes of the IV (or nonce) that @var{cipher}, a "
-     "@code{cipher/} value, takes."},
-    {"cipher-key-size", "(SCM cipher)",
-     [](SCM cipher) { return scm_from_size_t(gnutls_cipher_get_key_size(cipher_argument(cipher, 1))); },
-     "Return the size in bytes of a key of @var{cipher}, a @code{cipher/} "
-     "value (0 for one GnuTLS does not implement)."},
-    {"cipher-tag-size", "(SCM cipher)",
-     [](SCM cipher) { return scm_from_uint(gnutls_cipher_get_tag_size(cipher_argument(cipher, 1))); },
-     "Return the size in bytes of the authentication tag of @var{cipher}, a "
-     "@code{cipher/} value: 0 unless it is an AEAD algorithm."},
-};
-
-constexpr ProcedureRow<SCM (*)(SCM, SCM)> cipher_operations[] = {
-    {"cipher-encrypt", "(SCM cipher, SCM data)",
-     [](SCM cipher, SCM data) { return cipher_process(cipher, data, &Cipher::encrypt); },
-     "Encrypt the bytevector @var{data} with the cipher handle @var{cipher} and "
-     "return the ciphertext, a bytevector of the same size.  A CBC mode takes "
-     "whole blocks only (@code{cipher-block-size}); in an authenticated mode "
-     "only the last piece of data may end inside a block.  Other sizes raise "
-     "@code{error/invalid-request}."},
-    {"cipher-decrypt", "(SCM cipher, SCM data)",
-     [](SCM cipher, SCM data) { return cipher_process(cipher, data, &Cipher::decrypt); },
-     "Decrypt the bytevector @var{data} with the cipher handle @var{cipher} and "
-     "return the plaintext, a bytevector of the same size, under the rules of "
-     "@code{cipher-encrypt}.  In an authenticated mode, compare "
-     "@code{cipher-tag} with the tag that came with the data before using the "
-     "plaintext."},
-};
+template <class Procedure>
+using Registered = RegisteredProcedure<Procedure, manual::ciphers>;
 
 }  // namespace
 
 GG_INITIALIZER(define_table_procedures) {
-  register_rows<algorithm_sizes>();
-  register_rows<cipher_operations>();
+  Registered<SizeProcedure<gnutls_cipher_get_block_size>>::add(
+      "cipher-block-size",
+      "Return the block size in bytes of @var{cipher}, a @code{cipher/} value "
+      "(1 for a stream cipher, 0 for one GnuTLS does not implement).");
+  Registered<SizeProcedure<gnutls_cipher_get_iv_size>>::add(
+      "cipher-iv-size",
+      "Return the size in bytes of the IV (or nonce) that @var{cipher}, a "
+      "@code{cipher/} value, takes.");
+  Registered<SizeProcedure<gnutls_cipher_get_key_size>>::add(
+      "cipher-key-size",
+      "Return the size in bytes of a key of @var{cipher}, a @code{cipher/} "
+      "value (0 for one GnuTLS does not implement).");
+  Registered<SizeProcedure<gnutls_cipher_get_tag_size>>::add(
+      "cipher-tag-size",
+      "Return the size in bytes of the authentication tag of @var{cipher}, a "
+      "@code{cipher/} value: 0 unless it is an AEAD algorithm.");
+  Registered<ProcessProcedure<&Cipher::encrypt>>::add(
+      "cipher-encrypt",
+      "Encrypt the bytevector @var{data} with the cipher handle @var{cipher} and "
+      "return the ciphertext, a bytevector of the same size.  A CBC mode takes "
+      "whole blocks only (@code{cipher-block-size}); in an authenticated mode "
+      "only the last piece of data may end inside a block.  Other sizes raise "
+      "@code{error/invalid-request}.");
+  Registered<ProcessProcedure<&Cipher::decrypt>>::add(
+      "cipher-decrypt",
+      "Decrypt the bytevector @var{data} with the cipher handle @var{cipher} and "
+      "return the plaintext, a bytevector of the same size, under the rules of "
+      "@code{cipher-encrypt}.  In an authenticated mode, compare "
+      "@code{cipher-tag} with the tag that came with the data before using the "
+      "plaintext.");
 }
 
 GG_DEFINE(make_cipher, "make-cipher", manual::ciphers, (SCM cipher, SCM key, SCM iv),

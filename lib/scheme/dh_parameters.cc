@@ -21,10 +21,8 @@ GG_DEFINE(make_dh_parameters, "make-dh-parameters", manual::anonymous_dh, (SCM b
           "Return new Diffie-Hellman parameters with a prime of @var{bits} bits. "
           "Generating them takes a while for large primes.") {
   auto n = static_cast<unsigned>(integer_argument(bits, 1, 1, 16384));
-  SCM obj = Foreign<DhParameters>::make();
-  int r = gnutls_dh_params_generate2(Foreign<DhParameters>::unwrap(obj)->get(), n);
-  if (r < 0) throw GnutlsError(r);
-  return obj;
+  return Foreign<DhParameters>::make_filled(
+      [&](DhParameters& params) { return gnutls_dh_params_generate2(params.get(), n); });
 }
 
 GG_DEFINE(pkcs3_import_dh_parameters, "pkcs3-import-dh-parameters", manual::anonymous_dh,
@@ -35,11 +33,9 @@ GG_DEFINE(pkcs3_import_dh_parameters, "pkcs3-import-dh-parameters", manual::anon
   ByteSpan bytes = bytevector_argument(data, 1);
   gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
   if (bytes.size > UINT_MAX) throw OutOfRange(1, data);
-  SCM obj = Foreign<DhParameters>::make();
   gnutls_datum_t datum = {bytes.data, static_cast<unsigned>(bytes.size)};
-  int r = gnutls_dh_params_import_pkcs3(Foreign<DhParameters>::unwrap(obj)->get(), &datum, fmt);
-  if (r < 0) throw GnutlsError(r);
-  return obj;
+  return Foreign<DhParameters>::make_filled(
+      [&](DhParameters& params) { return gnutls_dh_params_import_pkcs3(params.get(), &datum, fmt); });
 }
 
 GG_DEFINE(pkcs3_export_dh_parameters, "pkcs3-export-dh-parameters", manual::anonymous_dh,

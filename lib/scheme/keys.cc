@@ -38,9 +38,7 @@ struct WipedString {
 // A new key of type Key, filled by `fill(handle)`, a GnuTLS call.
 template <class Key, class Fill>
 SCM new_key(Fill fill) {
-  SCM obj = Foreign<Key>::make();
-  check(fill(Foreign<Key>::unwrap(obj)->get()));
-  return obj;
+  return Foreign<Key>::make_filled([&](Key& key) { return fill(key.get()); });
 }
 
 // The raw parameters of a key, read from consecutive arguments starting
@@ -153,9 +151,8 @@ GG_DEFINE(import_private_key, "import-private-key", manual::keys, (SCM data, SCM
   gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
   bool has_password = password.given() && scm_is_true(password);
   WipedString pass{has_password ? c_string_argument(password, 3) : std::string()};
-  SCM obj = Foreign<PrivateKey>::make();
-  Foreign<PrivateKey>::unwrap(obj)->import(datum, fmt, has_password ? pass.text.c_str() : nullptr);
-  return obj;
+  return Foreign<PrivateKey>::make_filled(
+      [&](PrivateKey& k) { k.import(datum, fmt, has_password ? pass.text.c_str() : nullptr); });
 }
 
 GG_DEFINE(import_public_key, "import-public-key", manual::keys, (SCM data, SCM format),
@@ -176,9 +173,7 @@ GG_DEFINE(x509_private_key_to_private_key, "x509-private-key->private-key", manu
           "difference.") {
   X509PrivateKey& x509 = x509_private_key_argument(key, 1);
   unsigned f = enumerate_flags(EnumKind::privkey, flags, 2);
-  SCM obj = Foreign<PrivateKey>::make();
-  Foreign<PrivateKey>::unwrap(obj)->import_x509(x509, f);
-  return obj;
+  return Foreign<PrivateKey>::make_filled([&](PrivateKey& k) { k.import_x509(x509, f); });
 }
 
 GG_DEFINE(x509_certificate_to_public_key, "x509-certificate->public-key", manual::keys, (SCM cert),

@@ -28,20 +28,12 @@ using PskServerCredentials =
 GG_INITIALIZER(define_psk_credentials_types) {
   Foreign<PskClientCredentials>::define_type<Credentials>(
       "gnutls-psk-client-credentials",
-      {"psk-client-credentials?", "Return true if @var{obj} is PSK client credentials.", manual::psk_srp});
+      {"psk-client-credentials?", "Return true if @var{obj} is PSK client credentials.", manual::psk_srp},
+      {"make-psk-client-credentials", "Return new PSK client credentials.", manual::psk_srp});
   Foreign<PskServerCredentials>::define_type<Credentials>(
       "gnutls-psk-server-credentials",
-      {"psk-server-credentials?", "Return true if @var{obj} is PSK server credentials.", manual::psk_srp});
-}
-
-GG_DEFINE(make_psk_client_credentials, "make-psk-client-credentials", manual::psk_srp, (),
-          "Return new PSK client credentials.") {
-  return Foreign<PskClientCredentials>::make();
-}
-
-GG_DEFINE(make_psk_server_credentials, "make-psk-server-credentials", manual::psk_srp, (),
-          "Return new PSK server credentials.") {
-  return Foreign<PskServerCredentials>::make();
+      {"psk-server-credentials?", "Return true if @var{obj} is PSK server credentials.", manual::psk_srp},
+      {"make-psk-server-credentials", "Return new PSK server credentials.", manual::psk_srp});
 }
 
 GG_DEFINE(set_psk_client_credentials_x, "set-psk-client-credentials!", manual::psk_srp,

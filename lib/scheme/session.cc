@@ -53,6 +53,17 @@ SCM session_enumerate(SCM obj, EnumKind kind, Getter getter) {
   return enumerate(kind, static_cast<int>(getter(s.get())));
 }
 
+// At most one record between the bytevector `bytes` and the session:
+// `transfer(session, span)` sends or receives, and its count is returned.
+template <class Transfer>
+SCM record_transfer(SCM session, SCM bytes, Transfer transfer) {
+  Session& s = session_argument(session, 1);
+  ByteSpan span = bytevector_argument(bytes, 2);
+  int r = transfer(s, span);
+  if (r < 0) s.fail(r);
+  return scm_from_int(r);
+}
+
 // Scheme work before a session is made: its memory, told to the GC.
 void note_new_session(SCM, Rest) { note_session_memory(kSessionMemoryKiB); }
 
@@ -290,22 +301,16 @@ GG_DEFINE(record_send, "record-send", manual::session, (SCM session, SCM data),
           "Send the bytevector @var{data} over @var{session}; return the number "
           "of bytes sent, which may be less than the length of @var{data} (at "
           "most one record).") {
-  Session& s = session_argument(session, 1);
-  ByteSpan bytes = bytevector_argument(data, 2);
-  int r = s.send(bytes.data, bytes.size);
-  if (r < 0) s.fail(r);
-  return scm_from_int(r);
+  return record_transfer(session, data,
+                         [](Session& s, ByteSpan bytes) { return s.send(bytes.data, bytes.size); });
 }
 
 GG_DEFINE(record_receive_x, "record-receive!", manual::session, (SCM session, SCM buffer),
           "Receive data from @var{session} into the bytevector @var{buffer}; "
           "return the number of bytes received, 0 at the end of the stream "
           "(including a peer that closed without close_notify).") {
-  Session& s = session_argument(session, 1);
-  ByteSpan bytes = bytevector_argument(buffer, 2);
-  int r = s.receive(bytes.data, bytes.size);
-  if (r < 0) s.fail(r);
-  return scm_from_int(r);
+  return record_transfer(session, buffer,
+                         [](Session& s, ByteSpan bytes) { return s.receive(bytes.data, bytes.size); });
 }
 
 }  // namespace gg

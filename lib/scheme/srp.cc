@@ -44,20 +44,12 @@ SCM srp_base64(SCM text, Transform transform) {
 GG_INITIALIZER(define_srp_credentials_types) {
   Foreign<SrpClientCredentials>::define_type<Credentials>(
       "gnutls-srp-client-credentials",
-      {"srp-client-credentials?", "Return true if @var{obj} is SRP client credentials.", manual::psk_srp});
+      {"srp-client-credentials?", "Return true if @var{obj} is SRP client credentials.", manual::psk_srp},
+      {"make-srp-client-credentials", "Return new SRP client credentials.", manual::psk_srp});
   Foreign<SrpServerCredentials>::define_type<Credentials>(
       "gnutls-srp-server-credentials",
-      {"srp-server-credentials?", "Return true if @var{obj} is SRP server credentials.", manual::psk_srp});
-}
-
-GG_DEFINE(make_srp_client_credentials, "make-srp-client-credentials", manual::psk_srp, (),
-          "Return new SRP client credentials.") {
-  return Foreign<SrpClientCredentials>::make();
-}
-
-GG_DEFINE(make_srp_server_credentials, "make-srp-server-credentials", manual::psk_srp, (),
-          "Return new SRP server credentials.") {
-  return Foreign<SrpServerCredentials>::make();
+      {"srp-server-credentials?", "Return true if @var{obj} is SRP server credentials.", manual::psk_srp},
+      {"make-srp-server-credentials", "Return new SRP server credentials.", manual::psk_srp});
 }
 
 GG_DEFINE(set_srp_client_credentials_x, "set-srp-client-credentials!", manual::psk_srp,

@@ -79,7 +79,13 @@ SCM dn_oid(SCM cert, SCM index, Getter getter) {
 GG_INITIALIZER(define_x509_types) {
   Foreign<X509Certificate>::define_type(
       "gnutls-x509-certificate",
-      {"x509-certificate?", "Return true if @var{obj} is an X.509 certificate.", manual::x509});
+      {"x509-certificate?", "Return true if @var{obj} is an X.509 certificate.", manual::x509},
+      // Certificates are made to be filled in (x509_generation.cc).
+      {"make-x509-certificate",
+       "Return a new, empty X.509 certificate, to be given its fields with the "
+       "@code{set-x509-certificate-...!} procedures and signed with "
+       "@code{sign-x509-certificate!}.",
+       manual::x509_generation});
   Foreign<X509PrivateKey>::define_type(
       "gnutls-x509-private-key",
       {"x509-private-key?", "Return true if @var{obj} is an X.509 private key.", manual::x509});
@@ -91,10 +97,8 @@ GG_DEFINE(import_x509_certificate, "import-x509-certificate", manual::x509, (SCM
           "@code{x509-certificate-format/der}).") {
   gnutls_datum_t datum = datum_argument(data, 1);
   gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
-  SCM obj = Foreign<X509Certificate>::make();
-  int r = gnutls_x509_crt_import(Foreign<X509Certificate>::unwrap(obj)->get(), &datum, fmt);
-  if (r < 0) throw GnutlsError(r);
-  return obj;
+  return Foreign<X509Certificate>::make_filled(
+      [&](X509Certificate& object) { return gnutls_x509_crt_import(object.get(), &datum, fmt); });
 }
 
 GG_DEFINE(import_x509_private_key, "import-x509-private-key", manual::x509, (SCM data, SCM format),
@@ -102,10 +106,8 @@ GG_DEFINE(import_x509_private_key, "import-x509-private-key", manual::x509, (SCM
           "(PKCS#1 or unencrypted PKCS#8), encoded as @var{format} says.") {
   gnutls_datum_t datum = datum_argument(data, 1);
   gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
-  SCM obj = Foreign<X509PrivateKey>::make();
-  int r = gnutls_x509_privkey_import(Foreign<X509PrivateKey>::unwrap(obj)->get(), &datum, fmt);
-  if (r < 0) throw GnutlsError(r);
-  return obj;
+  return Foreign<X509PrivateKey>::make_filled(
+      [&](X509PrivateKey& object) { return gnutls_x509_privkey_import(object.get(), &datum, fmt); });
 }
 
 GG_DEFINE(pkcs8_import_x509_private_key, "pkcs8-import-x509-private-key", manual::x509,
@@ -119,11 +121,10 @@ GG_DEFINE(pkcs8_import_x509_private_key, "pkcs8-import-x509-private-key", manual
   bool has_password = !SCM_UNBNDP(password) && scm_is_true(password);
   std::string pass = has_password ? string_argument(password, 3) : std::string();
   unsigned flags = (SCM_UNBNDP(encrypted) || scm_is_true(encrypted)) ? 0 : GNUTLS_PKCS_PLAIN;
-  SCM obj = Foreign<X509PrivateKey>::make();
-  int r = gnutls_x509_privkey_import_pkcs8(Foreign<X509PrivateKey>::unwrap(obj)->get(), &datum, fmt,
-                                           has_password ? pass.c_str() : nullptr, flags);
-  if (r < 0) throw GnutlsError(r);
-  return obj;
+  return Foreign<X509PrivateKey>::make_filled([&](X509PrivateKey& object) {
+    return gnutls_x509_privkey_import_pkcs8(object.get(), &datum, fmt, has_password ? pass.c_str() : nullptr,
+                                            flags);
+  });
 }
 
 GG_DEFINE(x509_certificate_dn, "x509-certificate-dn", manual::x509, (SCM cert),

@@ -68,13 +68,6 @@ SCM exported(const Object& object, SCM format, Export export_to) {
 
 }  // namespace
 
-GG_DEFINE(make_x509_certificate, "make-x509-certificate", manual::x509_generation, (),
-          "Return a new, empty X.509 certificate, to be given its fields with the "
-          "@code{set-x509-certificate-...!} procedures and signed with "
-          "@code{sign-x509-certificate!}.") {
-  return Foreign<X509Certificate>::make();
-}
-
 GG_DEFINE(set_x509_certificate_version_x, "set-x509-certificate-version!", manual::x509_generation,
           (SCM cert, SCM version),
           "Make @var{cert} a certificate of X.509 version @var{version}, an integer "
@@ -240,9 +233,8 @@ GG_DEFINE(generate_x509_private_key, "generate-x509-private-key", manual::x509_g
   auto pk = static_cast<gnutls_pk_algorithm_t>(enumerate_value(EnumKind::pk_algorithm, algorithm, 1));
   auto size = static_cast<unsigned>(integer_argument(bits, 2, 0, 16384));
   unsigned f = enumerate_flags(EnumKind::privkey, flags, 3);
-  SCM obj = Foreign<X509PrivateKey>::make();
-  generate_private_key(*Foreign<X509PrivateKey>::unwrap(obj), pk, size, f);
-  return obj;
+  return Foreign<X509PrivateKey>::make_filled(
+      [&](X509PrivateKey& key) { generate_private_key(key, pk, size, f); });
 }
 
 GG_DEFINE(x509_certificate_activation_time, "x509-certificate-activation-time", manual::x509_generation,

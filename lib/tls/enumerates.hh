@@ -1,6 +1,6 @@
 // Enumerates: each GnuTLS enumeration is a disjoint Scheme type with one
 // object per value (compared with eq?) and a TYPE->string procedure.  All of
-// them come from the single description in enumerate_table.cc.
+// them come from the single description in enumerates.def.
 #pragma once
 
 #include <gnutls/gnutls.h>
@@ -11,42 +11,17 @@
 
 namespace gg {
 
+// One kind for each type of the description (enumerates.def), in its order.
 enum class EnumKind {
-  alert_description,
-  alert_level,
-  certificate_request,
-  certificate_status,
-  certificate_type,
-  certificate_verify,
-  cipher,
-  close_request,
-  compression_method,
-  connection_end,
-  connection_flag,
-  credentials,
-  digest,
-  ecc_curve,
-  error,
-  handshake_description,
-  key_usage,
-  kx,
-  mac,
-  oid,
-  openpgp_certificate_format,
-  params,
-  pk_algorithm,
-  privkey,
-  protocol,
-  psk_key_format,
-  random_level,
-  server_name_type,
-  sign_algorithm,
-  x509_certificate_format,
-  x509_subject_alternative_name,
+#define GG_ENUMERATE(kind, name, describe) kind,
+#include "enumerates.def"
 };
 
 // How many kinds there are.
-inline constexpr size_t kEnumKindCount = static_cast<size_t>(EnumKind::x509_subject_alternative_name) + 1;
+inline constexpr size_t kEnumKindCount = 0
+#define GG_ENUMERATE(kind, name, describe) +1
+#include "enumerates.def"
+    ;
 
 struct EnumValueSpec {
   const char* name;  // Scheme name after "TYPE/"

@@ -528,7 +528,7 @@
                 (iota 40))))
 
 (test-group "the key fuzzer's seeds"
-  ;; The seeds of fuzz/key_import_fuzzer.cc, through its driver: each
+  ;; The seeds of the key import fuzzer (fuzz/), through its driver: each
   ;; imports as some key, and its truncations and bit flips, which mostly
   ;; do not, end in a return or a gnutls-error (in a child: not a crash).
   (define fuzz-directory (string-append (or (getenv "MESON_SOURCE_ROOT") ".") "/fuzz"))
