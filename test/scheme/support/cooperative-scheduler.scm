@@ -89,8 +89,10 @@ nothing became ready in time."
     (do ((i 0 (1+ i))) ((= i count))
       (let ((w (vector-ref waiting i)))
         (poll-set-add! fds (car w) (if (eq? (cadr w) 'read) POLLIN POLLOUT))))
-    ;; An error or a hang-up counts as ready: the task's retry reports it.
-    (and (positive? (poll fds (inexact->exact (ceiling (* 1000 seconds)))))
+    ;; An error or a hang-up counts as ready: the task's retry reports it;
+    ;; poll's timeout is an int of milliseconds.
+    (and (positive? (poll fds (min (inexact->exact (ceiling (* 1000 seconds)))
+                                   (1- (expt 2 31)))))
          (let loop ((i 0) (still '()))
            (if (= i count)
                (begin
