@@ -15,20 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-static void check(int r, const char *what) {
-  if (r < 0) {
-    fprintf(stderr, "raw-crypto: %s: %s\n", what, gnutls_strerror(r));
-    exit(1);
-  }
-}
-
-static double seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#define RAW_PROGRAM "raw-crypto"
+#include "raw_support.h"
 
 static void *zeros(size_t size) {
   void *p = calloc(1, size > 0 ? size : 1);
@@ -42,10 +31,10 @@ static void *zeros(size_t size) {
 /* hash-direct: one gnutls_hash_fast per piece, as hash-direct does. */
 static double hash_direct(size_t total, size_t piece) {
   unsigned char *data = zeros(piece), digest[32];
-  double start = seconds();
+  double start = now();
   for (size_t done = 0; done < total; done += piece)
     check(gnutls_hash_fast(GNUTLS_DIG_SHA256, data, piece, digest), "hash_fast");
-  double elapsed = seconds() - start;
+  double elapsed = now() - start;
   free(data);
   return (double)total / elapsed / 1e6;
 }
@@ -55,9 +44,9 @@ static double hash_updates(long count) {
   unsigned char data[64] = {0}, digest[32];
   gnutls_hash_hd_t h;
   check(gnutls_hash_init(&h, GNUTLS_DIG_SHA256), "hash_init");
-  double start = seconds();
+  double start = now();
   for (long i = 0; i < count; i++) check(gnutls_hash(h, data, sizeof data), "hash");
-  double elapsed = seconds() - start;
+  double elapsed = now() - start;
   gnutls_hash_deinit(h, digest);
   return (double)count / elapsed;
 }
@@ -70,7 +59,7 @@ static double aead(size_t total, size_t message) {
   gnutls_aead_cipher_hd_t h;
   check(gnutls_aead_cipher_init(&h, GNUTLS_CIPHER_AES_128_GCM, &key), "aead_cipher_init");
   unsigned char *plaintext = zeros(message);
-  double start = seconds();
+  double start = now();
   for (size_t done = 0; done < total; done += message) {
     size_t size = message + 16;
     unsigned char *out = malloc(size);
@@ -79,7 +68,7 @@ static double aead(size_t total, size_t message) {
           "aead_cipher_encrypt");
     free(out);
   }
-  double elapsed = seconds() - start;
+  double elapsed = now() - start;
   gnutls_aead_cipher_deinit(h);
   free(plaintext);
   return (double)total / elapsed / 1e6;
@@ -96,13 +85,13 @@ static double sign(int ed25519, long count) {
   gnutls_sign_algorithm_t algorithm = ed25519 ? GNUTLS_SIGN_EDDSA_ED25519 : GNUTLS_SIGN_ECDSA_SHA256;
   unsigned char bytes[64] = {4};
   gnutls_datum_t data = {bytes, sizeof bytes};
-  double start = seconds();
+  double start = now();
   for (long i = 0; i < count; i++) {
     gnutls_datum_t signature;
     check(gnutls_privkey_sign_data2(key, algorithm, 0, &data, &signature), "privkey_sign_data2");
     gnutls_free(signature.data);
   }
-  double elapsed = seconds() - start;
+  double elapsed = now() - start;
   gnutls_privkey_deinit(key);
   return (double)count / elapsed;
 }

@@ -20,24 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#define RAW_PROGRAM "raw-tls"
+#include "raw_support.h"
+
 #define ANON_PRIORITIES "NORMAL:-VERS-TLS1.3:+ANON-ECDH:+ANON-DH"
 #define X509_PRIORITIES "NORMAL"
 #define TLS12_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.2"
 
 static const char *x509_priorities = X509_PRIORITIES;
-
-static void check(int r, const char *what) {
-  if (r < 0) {
-    fprintf(stderr, "raw-tls: %s: %s\n", what, gnutls_strerror(r));
-    exit(1);
-  }
-}
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 struct credentials {
   int x509;

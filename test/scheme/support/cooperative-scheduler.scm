@@ -3,16 +3,21 @@
 ;;; A minimal stand-in for Fibers: tasks are thunks run under a prompt;
 ;;; when a port operation would block, the current read or write waiter of
 ;;; (ice-9 suspendable-ports) aborts to that prompt, and the task's
-;;; continuation waits until `select' reports its file descriptor ready.
+;;; continuation waits until `poll' reports its file descriptor ready.
 ;;; The scheduler counts every wait, so a caller can tell whether some task
 ;;; spun (woke up over and over without making progress), and it gives up
 ;;; at a deadline, so that a task that waits forever is an error instead of
 ;;; a hang.
+;;;
+;;; It serves thousands of tasks: `poll' takes descriptors of any number
+;;; (`select' stops at FD_SETSIZE, 1024), the queue of runnable tasks is
+;;; appended to in constant time, and a wake-up costs one pass over the
+;;; waiting tasks.
 
 (define-module (cooperative-scheduler)
   #:use-module (ice-9 suspendable-ports)
   #:use-module ((ice-9 ports internal) #:select (port-read-wait-fd port-write-wait-fd))
-  #:use-module (srfi srfi-1)
+  #:use-module (ice-9 poll)
   #:use-module (srfi srfi-9)
   #:export (run-tasks
             spawn
@@ -22,8 +27,8 @@
 (define-record-type <scheduler>
   (make-scheduler runnable waiting waits failures)
   scheduler?
-  (runnable scheduler-runnable set-scheduler-runnable!)   ; thunks, in order
-  (waiting scheduler-waiting set-scheduler-waiting!)      ; (fd direction . k)
+  (runnable scheduler-runnable set-scheduler-runnable!)   ; thunks, last first
+  (waiting scheduler-waiting set-scheduler-waiting!)      ; (fd direction . k), last first
   (waits scheduler-waits set-scheduler-waits!)            ; number of waits
   (failures scheduler-failures set-scheduler-failures!))  ; (key . args)
 
@@ -31,8 +36,8 @@
 (define scheduler-tag (make-prompt-tag "cooperative-scheduler"))
 
 (define (enqueue! scheduler thunk)
-  (set-scheduler-runnable! scheduler
-                           (append (scheduler-runnable scheduler) (list thunk))))
+  "Make THUNK run after the tasks already runnable."
+  (set-scheduler-runnable! scheduler (cons thunk (scheduler-runnable scheduler))))
 
 (define (spawn thunk)
   "Start THUNK as a new task of the running scheduler.  An exception raised
@@ -76,30 +81,29 @@ by the task ends it and is reported by `run-tasks'."
 
 (define (wake-ready! scheduler seconds)
   "Wait at most SECONDS for a waiting task's fd, then make every task whose
-fd is ready runnable.  Return #f if nothing became ready in time."
-  (let* ((waiting (scheduler-waiting scheduler))
-         (fds (lambda (direction)
-                (filter-map (lambda (w) (and (eq? (cadr w) direction) (car w)))
-                            waiting)))
-         (ready (select (fds 'read) (fds 'write) '()
-                        (inexact->exact (floor seconds))
-                        (inexact->exact
-                         (floor (* 1e6 (- seconds (floor seconds))))))))
-    (let ((readable (car ready))
-          (writable (cadr ready)))
-      (and (or (pair? readable) (pair? writable))
-           (let loop ((waiting waiting) (still '()))
-             (if (null? waiting)
-                 (begin
-                   (set-scheduler-waiting! scheduler still)
-                   #t)
-                 (let* ((w (car waiting))
-                        (ready-fds (if (eq? (cadr w) 'read) readable writable)))
-                   (if (memv (car w) ready-fds)
-                       (begin
-                         (enqueue! scheduler (cddr w))
-                         (loop (cdr waiting) still))
-                       (loop (cdr waiting) (cons w still))))))))))
+fd is ready runnable, in the order they began to wait.  Return #f if
+nothing became ready in time."
+  (let* ((waiting (list->vector (reverse (scheduler-waiting scheduler))))
+         (count (vector-length waiting))
+         (fds (make-empty-poll-set count)))
+    (do ((i 0 (1+ i))) ((= i count))
+      (let ((w (vector-ref waiting i)))
+        (poll-set-add! fds (car w) (if (eq? (cadr w) 'read) POLLIN POLLOUT))))
+    ;; An error or a hang-up counts as ready: the task's retry reports it;
+    ;; poll's timeout is an int of milliseconds.
+    (and (positive? (poll fds (min (inexact->exact (ceiling (* 1000 seconds)))
+                                   (1- (expt 2 31)))))
+         (let loop ((i 0) (still '()))
+           (if (= i count)
+               (begin
+                 (set-scheduler-waiting! scheduler still)
+                 #t)
+               (let ((w (vector-ref waiting i)))
+                 (if (zero? (poll-set-revents fds i))
+                     (loop (1+ i) (cons w still))
+                     (begin
+                       (enqueue! scheduler (cddr w))
+                       (loop (1+ i) still)))))))))
 
 (define* (run-tasks thunks #:key (deadline 60))
   "Run THUNKS as tasks in the current thread, with suspendable ports
@@ -125,7 +129,7 @@ a task raised one, or if tasks are still waiting after DEADLINE seconds."
                     (lambda (port) (wait-for-fd (port-write-wait-fd port) 'write))))
       (for-each spawn thunks)
       (let loop ()
-        (let ((runnable (scheduler-runnable scheduler)))
+        (let ((runnable (reverse! (scheduler-runnable scheduler))))
           (cond
            ((pair? runnable)
             (set-scheduler-runnable! scheduler '())
