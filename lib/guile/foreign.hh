@@ -92,12 +92,14 @@ class Foreign {
   // The live object, or null for another type or a released object.  For
   // a base class, the object of any type defined with it as a base.
   static T* unwrap(SCM obj) {
-    if (is(obj)) return static_cast<T*>(scm_foreign_object_ref(obj, 0));
-    for (const Subtype& subtype : subtypes_) {
-      if (!SCM_IS_A_P(obj, subtype.type)) continue;
-      void* object = scm_foreign_object_ref(obj, 0);
-      return object != nullptr ? subtype.upcast(object) : nullptr;
-    }
+    // The objects procedures are given are of the types defined here, not
+    // of GOOPS classes derived from them: look for the exact class first.
+    if (of_class(obj, type_)) return static_cast<T*>(scm_foreign_object_ref(obj, 0));
+    for (const Subtype& subtype : subtypes_)
+      if (of_class(obj, subtype.type)) return upcast_of(obj, subtype);
+    if (SCM_IS_A_P(obj, type_)) return static_cast<T*>(scm_foreign_object_ref(obj, 0));
+    for (const Subtype& subtype : subtypes_)
+      if (SCM_IS_A_P(obj, subtype.type)) return upcast_of(obj, subtype);
     return nullptr;
   }
 
@@ -128,6 +130,13 @@ class Foreign {
     T* (*upcast)(void* object);
   };
   static void add_subtype(SCM type, T* (*upcast)(void*)) { subtypes_.push_back(Subtype{type, upcast}); }
+  static T* upcast_of(SCM obj, const Subtype& subtype) {
+    void* object = scm_foreign_object_ref(obj, 0);
+    return object != nullptr ? subtype.upcast(object) : nullptr;
+  }
+  // `obj` is an instance of `type` itself: one comparison, where
+  // SCM_IS_A_P calls into GOOPS for the class precedence list.
+  static bool of_class(SCM obj, SCM type) { return SCM_INSTANCEP(obj) && scm_is_eq(SCM_CLASS_OF(obj), type); }
   template <class Base>
   static Base* upcast(void* object) {
     return static_cast<T*>(object);

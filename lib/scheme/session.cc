@@ -8,6 +8,7 @@
 #include "procedures.hh"
 #include "record_port.hh"
 #include "session_memory.hh"
+#include "session_priorities.hh"
 
 #include <climits>
 
@@ -192,7 +193,7 @@ GG_DEFINE(set_session_priorities_x, "set-session-priorities!", manual::session, 
   std::string text = string_argument(priorities, 2);
   SessionActivity::Entry entry(s.activity(), SessionActivity::Role::sole, "a priority change");
   const char* error_position = nullptr;
-  int r = gnutls_priority_set_direct(s.get(), text.c_str(), &error_position);
+  int r = set_session_priorities(s.get(), text.c_str(), &error_position);
   if (r == GNUTLS_E_INVALID_REQUEST && error_position != nullptr) {
     // The offset alone, as guile-gnutls raised it.
     long offset = error_position - text.c_str();
@@ -206,7 +207,7 @@ GG_DEFINE(set_session_default_priority_x, "set-session-default-priority!", manua
           "Use GnuTLS's default priorities (the system's policy) for @var{session}.") {
   Session& s = session_argument(session, 1);
   SessionActivity::Entry entry(s.activity(), SessionActivity::Role::sole, "a priority change");
-  int r = gnutls_set_default_priority(s.get());
+  int r = set_session_priorities(s.get(), nullptr, nullptr);
   if (r < 0) throw GnutlsError(r);
   return SCM_UNSPECIFIED;
 }
