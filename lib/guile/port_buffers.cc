@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include <sys/mman.h>
+
 namespace gg {
 
 namespace {
@@ -59,6 +61,50 @@ bool buffer_has_eof(SCM buffer) {
 void set_buffered_range(SCM buffer, BufferedRange range) {
   scm_c_vector_set_x(buffer, kCurField, scm_from_size_t(range.cur));
   scm_c_vector_set_x(buffer, kEndField, scm_from_size_t(range.end));
+}
+
+LazyBufferMemory& LazyBufferMemory::operator=(LazyBufferMemory&& other) noexcept {
+  if (this != &other) {
+    release();
+    memory_ = other.memory_;
+    size_ = other.size_;
+    other.memory_ = nullptr;
+  }
+  return *this;
+}
+
+void LazyBufferMemory::release() noexcept {
+  if (memory_ != nullptr) munmap(memory_, size_);
+  memory_ = nullptr;
+}
+
+LazyBufferMemory use_lazy_buffer_memory(SCM port) {
+  LazyBufferMemory owner;
+  SCM read_buffer = port_read_buffer(port);
+  SCM write_buffer = port_write_buffer(port);
+  SCM read_bytes = buffer_bytevector(read_buffer);
+  SCM write_bytes = buffer_bytevector(write_buffer);
+  if (scm_is_false(read_bytes) || scm_is_false(write_bytes)) return owner;
+  if (buffered_range(read_buffer).size() > 0 || buffered_range(write_buffer).size() > 0) return owner;
+  size_t read_size = SCM_BYTEVECTOR_LENGTH(read_bytes);
+  size_t write_size = SCM_BYTEVECTOR_LENGTH(write_bytes);
+  // Anonymous pages are zero pages until written to: unlike memory from
+  // malloc or the collector, nothing here touches them.
+  void* memory =
+      mmap(nullptr, read_size + write_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) return owner;
+  owner.memory_ = memory;
+  owner.size_ = read_size + write_size;
+  // The collector paces itself by what it allocates: count these too.
+  scm_gc_register_allocation(owner.size_);
+  SCM pointer = scm_from_pointer(memory, nullptr);
+  scm_c_vector_set_x(
+      read_buffer, kBytevectorField,
+      scm_pointer_to_bytevector(pointer, scm_from_size_t(read_size), SCM_INUM0, SCM_UNDEFINED));
+  scm_c_vector_set_x(write_buffer, kBytevectorField,
+                     scm_pointer_to_bytevector(pointer, scm_from_size_t(write_size),
+                                               scm_from_size_t(read_size), SCM_UNDEFINED));
+  return owner;
 }
 
 bool random_access_port(SCM port) { return scm_is_true(scm_call_1(internals().random_access, port)); }

@@ -8,6 +8,7 @@
 #include <libguile.h>
 
 #include <cstddef>
+#include <utility>
 
 namespace gg {
 
@@ -32,6 +33,37 @@ size_t buffer_capacity(SCM buffer);
 bool buffer_has_eof(SCM buffer);
 // Make [cur, end) of `buffer` hold `range`.
 void set_buffered_range(SCM buffer, BufferedRange range);
+
+// The memory of a port's two buffers once use_lazy_buffer_memory moved
+// them: anonymous pages, which the system provides only once they are
+// written to.  Its owner must outlive every use of the port's buffers (the
+// record port's session, whose finalizer closes the port): the collector
+// finalizes objects that die together in no particular order.
+class LazyBufferMemory {
+ public:
+  LazyBufferMemory() = default;
+  LazyBufferMemory(LazyBufferMemory&& other) noexcept : memory_(other.memory_), size_(other.size_) {
+    other.memory_ = nullptr;
+  }
+  LazyBufferMemory& operator=(LazyBufferMemory&& other) noexcept;
+  LazyBufferMemory(const LazyBufferMemory&) = delete;
+  LazyBufferMemory& operator=(const LazyBufferMemory&) = delete;
+  ~LazyBufferMemory() { release(); }
+
+ private:
+  friend LazyBufferMemory use_lazy_buffer_memory(SCM port);
+  void release() noexcept;
+  void* memory_ = nullptr;
+  size_t size_ = 0;
+};
+
+// Give the (empty) read and write buffers of `port` storage of the same
+// sizes in lazily provided memory, so that a port that waits idle (one of
+// a server's many connections) costs next to nothing for its buffers.
+// The caller keeps what this returns as long as the port may be used;
+// where the buffers cannot be moved, it holds nothing and they stay as
+// they were.
+LazyBufferMemory use_lazy_buffer_memory(SCM port);
 
 // True if the port supports seeking: Guile then keeps its read and write
 // buffers in step, and only its own I/O procedures may read it.

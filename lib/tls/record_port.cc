@@ -205,8 +205,11 @@ SCM record_port(SCM session, SCM close_procedure) {
     auto* stream =
         static_cast<RecordPortStream*>(scm_gc_malloc(sizeof(RecordPortStream), "record port stream"));
     *stream = {session, scm_is_eq(close_procedure, SCM_UNDEFINED) ? SCM_BOOL_F : close_procedure};
-    s.attach_record_port(
-        scm_c_make_port(record_port_type, SCM_RDNG | SCM_WRTNG, reinterpret_cast<scm_t_bits>(stream)));
+    SCM port = scm_c_make_port(record_port_type, SCM_RDNG | SCM_WRTNG, reinterpret_cast<scm_t_bits>(stream));
+    // A server may hold thousands of idle sessions: their buffers should
+    // cost memory only once they carry data.  The session owns that
+    // memory: its finalizer is the last to use the port.
+    s.attach_record_port(port, use_lazy_buffer_memory(port));
   } else if (!scm_is_eq(close_procedure, SCM_UNDEFINED)) {
     port_stream(s.record_port()).close = close_procedure;
   }

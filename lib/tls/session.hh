@@ -6,6 +6,7 @@
 
 #include "deadline_wait_fd.hh"
 #include "foreign.hh"
+#include "port_buffers.hh"
 #include "readiness_fd.hh"
 #include "session_activity.hh"
 #include "transport.hh"
@@ -105,7 +106,10 @@ class Session {
   // makes it (attach_record_port, once).
   SCM record_port() const { return record_port_; }
   bool has_record_port() const { return scm_is_true(record_port_); }
-  void attach_record_port(SCM port) { record_port_ = port; }
+  void attach_record_port(SCM port, LazyBufferMemory buffers) {
+    record_port_ = port;
+    record_port_buffers_ = std::move(buffers);
+  }
 
   // How a record port read that would block waits.  It blocked with output
   // it must send first stuck, or with GnuTLS waiting to write
@@ -157,6 +161,7 @@ class Session {
   // GC-scanned memory, so these members keep their objects alive.
   SCM transport_port_ = SCM_BOOL_F;
   SCM record_port_ = SCM_BOOL_F;
+  LazyBufferMemory record_port_buffers_;  // after collecting(), nothing uses them
   bool record_read_needs_write_ = false;
   io::ReadinessFd readiness_;
   // The host name the handshake verifies the peer's certificate against:
