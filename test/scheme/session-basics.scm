@@ -63,7 +63,33 @@
     ;; The offset alone, as guile-gnutls 3.7 raised it.
     (test-equal "an invalid string says where it failed"
       (list 'gnutls-error error/invalid-request 'set-session-priorities! 7)
-      (error-of (lambda () (set-session-priorities! session "NORMAL:+BOGUS"))))))
+      (error-of (lambda () (set-session-priorities! session "NORMAL:+BOGUS"))))
+    ;; Parsed priorities are kept per string: a failure is not.
+    (test-equal "an invalid string fails the same way the second time"
+      (list 'gnutls-error error/invalid-request 'set-session-priorities! 7)
+      (error-of (lambda () (set-session-priorities! session "NORMAL:+BOGUS")))))
+  ;; More strings than the library keeps parsed, then the first again:
+  ;; each session negotiates what its own string allows.
+  (test-equal "each session gets the priorities of its own string"
+    (let ((ciphers (list cipher/aes-128-gcm cipher/chacha20-poly1305)))
+      (map (lambda (i) (list-ref ciphers (modulo i 2))) (iota 13)))
+    (map (lambda (i)
+           (let* ((name (if (even? i) "AES-128-GCM" "CHACHA20-POLY1305"))
+                  ;; Distinct strings that say the same: the name, again.
+                  (text (string-append "NORMAL:-VERS-TLS1.3:+ANON-ECDH:-CIPHER-ALL"
+                                       (string-concatenate
+                                        (make-list (+ 1 (modulo i 12)) (string-append ":+" name))))))
+             (match (anonymous-exchange
+                     (lambda (session) (handshake session) (bye session close-request/rdwr))
+                     (lambda (session)
+                       (set-session-priorities! session text)
+                       (handshake session)
+                       (let ((cipher (session-cipher session)))
+                         (bye session close-request/rdwr)
+                         cipher)))
+               ((cipher ('exited 0 _)) cipher)
+               (other other))))
+         (iota 13))))
 
 (test-group "no transport"
   (let ((session (make-anonymous-session connection-end/client)))
