@@ -71,10 +71,11 @@
   ;; More strings than the library keeps parsed, then the first again:
   ;; each session negotiates what its own string allows.
   (test-equal "each session gets the priorities of its own string"
-    (let ((ciphers (list cipher/aes-128-gcm cipher/chacha20-poly1305)))
+    (let ((ciphers (list cipher/aes-128-cbc cipher/aes-256-cbc)))
       (map (lambda (i) (list-ref ciphers (modulo i 2))) (iota 13)))
     (map (lambda (i)
-           (let* ((name (if (even? i) "AES-128-GCM" "CHACHA20-POLY1305"))
+           ;; Anonymous ECDH has CBC suites only.
+           (let* ((name (if (even? i) "AES-128-CBC" "AES-256-CBC"))
                   ;; Distinct strings that say the same: the name, again.
                   (text (string-append "NORMAL:-VERS-TLS1.3:+ANON-ECDH:-CIPHER-ALL"
                                        (string-concatenate
@@ -87,7 +88,7 @@
                        (let ((cipher (session-cipher session)))
                          (bye session close-request/rdwr)
                          cipher)))
-               ((cipher ('exited 0 _)) cipher)
+               ((cipher 0) cipher)
                (other other))))
          (iota 13))))
 
