@@ -29,12 +29,6 @@ gnutls_pubkey_t public_key_argument(SCM obj, int position) {
   return Foreign<PublicKey>::require(obj, position, "public key").get();
 }
 
-// A password, wiped when it goes.
-struct WipedString {
-  std::string text;
-  ~WipedString() { wipe(text.data(), text.size()); }
-};
-
 // A new key of type Key, filled by `fill(handle)`, a GnuTLS call.
 template <class Key, class Fill>
 SCM new_key(Fill fill) {

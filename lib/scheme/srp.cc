@@ -3,6 +3,7 @@
 #include "boundary.hh"
 #include "convert.hh"
 #include "credentials.hh"
+#include "datum.hh"
 #include "foreign.hh"
 #include "password_files.hh"
 #include "procedures.hh"
@@ -58,9 +59,9 @@ GG_DEFINE(set_srp_client_credentials_x, "set-srp-client-credentials!", manual::p
           "string @var{username} with the string @var{password}.") {
   SrpClientCredentials& c = Foreign<SrpClientCredentials>::require(credentials, 1);
   std::string name = c_string_argument(username, 2);
-  std::string secret = c_string_argument(password, 3);
+  WipedString secret{c_string_argument(password, 3)};
   // GnuTLS copies both.
-  int r = gnutls_srp_set_client_credentials(c.get(), name.c_str(), secret.c_str());
+  int r = gnutls_srp_set_client_credentials(c.get(), name.c_str(), secret.text.c_str());
   if (r < 0) throw GnutlsError(r);
   return SCM_UNSPECIFIED;
 }

@@ -4,6 +4,7 @@
 
 #include "boundary.hh"
 #include "convert.hh"
+#include "datum.hh"
 #include "enumerates.hh"
 #include "foreign.hh"
 #include "procedures.hh"
@@ -113,17 +114,18 @@ GG_DEFINE(import_x509_private_key, "import-x509-private-key", manual::x509, (SCM
 GG_DEFINE(pkcs8_import_x509_private_key, "pkcs8-import-x509-private-key", manual::x509,
           (SCM data, SCM format, Optional password, Optional encrypted),
           "Return the PKCS#8 private key in the bytevector @var{data}, encoded as "
-          "@var{format} says.  @var{password} (a string, or @code{#f} for none) "
-          "decrypts it; when @var{encrypted} is @code{#f} the key is read as "
+          "@var{format} says.  @var{password} (a string without NUL characters, "
+          "or @code{#f} for none) decrypts it; when @var{encrypted} is @code{#f} the key is read as "
           "unencrypted PKCS#8.") {
   gnutls_datum_t datum = datum_argument(data, 1);
   gnutls_x509_crt_fmt_t fmt = format_argument(format, 2);
   bool has_password = !SCM_UNBNDP(password) && scm_is_true(password);
-  std::string pass = has_password ? string_argument(password, 3) : std::string();
+  // A NUL would cut the password short: c_string_argument refuses it.
+  WipedString pass{has_password ? c_string_argument(password, 3) : std::string()};
   unsigned flags = (SCM_UNBNDP(encrypted) || scm_is_true(encrypted)) ? 0 : GNUTLS_PKCS_PLAIN;
   return Foreign<X509PrivateKey>::make_filled([&](X509PrivateKey& object) {
-    return gnutls_x509_privkey_import_pkcs8(object.get(), &datum, fmt, has_password ? pass.c_str() : nullptr,
-                                            flags);
+    return gnutls_x509_privkey_import_pkcs8(object.get(), &datum, fmt,
+                                            has_password ? pass.text.c_str() : nullptr, flags);
   });
 }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace gg {
@@ -17,6 +18,14 @@ namespace gg {
 inline void wipe(void* data, size_t size) {
   if (data != nullptr && size > 0) gnutls_memset(data, 0, size);
 }
+
+// A password or other secret text, wiped when it goes.
+struct WipedString {
+  std::string text;
+  WipedString(const WipedString&) = delete;
+  WipedString& operator=(const WipedString&) = delete;
+  ~WipedString() { wipe(text.data(), text.size()); }
+};
 
 // A datum GnuTLS allocated, freed with gnutls_free.  `Secret` datums (a
 // raw private key, a decrypted message) are wiped before they are freed.

@@ -65,7 +65,15 @@
        (car (error-of
              (lambda ()
                (pkcs8-import-x509-private-key (read-file-bytes (file "server-key.p8"))
-                                              x509-certificate-format/pem "wrong" #t))))))
+                                              x509-certificate-format/pem "wrong" #t)))))
+     ;; A C string ends at its first NUL: the password must not be cut
+     ;; short to its right part and accepted.
+     (test-equal "a password with a NUL character is out of range" 'out-of-range
+       (car (error-of
+             (lambda ()
+               (pkcs8-import-x509-private-key (read-file-bytes (file "server-key.p8"))
+                                              x509-certificate-format/pem
+                                              "sésame\x00;more" #t))))))
 
    (test-group "accessors"
      (test-equal "dn" "O=Test PKI,CN=localhost" (x509-certificate-dn server))
