@@ -230,8 +230,9 @@ GG_DEFINE(make_deadline_wait_port_scm, "make-deadline-wait-port", manual::connec
           "not say which came first: check @var{fd}, or the time.  Reading "
           "the port gives end of file; close it when done (a collected one "
           "is closed too).  A descriptor that is always ready, such as a "
-          "regular file's, makes the port ready at once.  Raises a @code{system-error} where the system "
-          "cannot watch @var{fd} (outside Linux, or a closed descriptor).") {
+          "regular file's, makes the port ready at once.  Raises a "
+          "@code{system-error} where the system cannot watch @var{fd} "
+          "(outside Linux, or a closed descriptor).") {
   int descriptor = fd_argument(fd, 1);
   static SCM const read = scm_from_utf8_symbol("read");
   static SCM const write = scm_from_utf8_symbol("write");
