@@ -9,9 +9,11 @@
 
 namespace gg::io {
 
-IoResult receive_once(int fd, void* buffer, size_t size, std::atomic<bool>& is_socket) {
+IoResult receive_once(int fd, void* buffer, size_t size, std::atomic<bool>& is_socket, Waiting waiting) {
   for (;;) {
-    ssize_t n = is_socket ? recv(fd, buffer, size, 0) : read(fd, buffer, size);
+    if (!is_socket && waiting == Waiting::never) return IoResult::failure(EAGAIN);
+    ssize_t n = is_socket ? recv(fd, buffer, size, waiting == Waiting::allowed ? 0 : MSG_DONTWAIT)
+                          : read(fd, buffer, size);
     if (n >= 0) return IoResult::bytes(n);
     if (errno == ENOTSOCK && is_socket) {
       is_socket = false;
@@ -21,17 +23,18 @@ IoResult receive_once(int fd, void* buffer, size_t size, std::atomic<bool>& is_s
   }
 }
 
-IoResult send_once(int fd, const giovec_t* iov, int iovcnt, std::atomic<bool>& is_socket, bool wait) {
+IoResult send_once(int fd, const giovec_t* iov, int iovcnt, std::atomic<bool>& is_socket, Waiting waiting) {
   // giovec_t has the layout of struct iovec (GnuTLS guarantees it), so the
   // vector goes to the kernel as it is: one system call per flight.
   auto* vec = reinterpret_cast<struct iovec*>(const_cast<giovec_t*>(iov));
   for (;;) {
+    if (!is_socket && waiting == Waiting::never) return IoResult::failure(EAGAIN);
     ssize_t n;
     if (is_socket) {
       struct msghdr msg = {};
       msg.msg_iov = vec;
       msg.msg_iovlen = static_cast<size_t>(iovcnt);
-      n = sendmsg(fd, &msg, MSG_NOSIGNAL | (wait ? 0 : MSG_DONTWAIT));
+      n = sendmsg(fd, &msg, MSG_NOSIGNAL | (waiting == Waiting::allowed ? 0 : MSG_DONTWAIT));
     } else {
       n = writev(fd, vec, iovcnt);
     }

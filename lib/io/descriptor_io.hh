@@ -13,10 +13,19 @@
 
 namespace gg::io {
 
-IoResult receive_once(int fd, void* buffer, size_t size, std::atomic<bool>& is_socket);
-// With `wait` false a socket send reports "would block" (MSG_DONTWAIT)
-// where it would wait; a pipe or terminal waits all the same.
-IoResult send_once(int fd, const giovec_t* iov, int iovcnt, std::atomic<bool>& is_socket, bool wait = true);
+// How a call may wait for the descriptor.
+enum class Waiting {
+  allowed,      // as the descriptor does (a blocking one waits)
+  socket_only,  // a socket reports "would block" (MSG_DONTWAIT) where it
+                // would wait; a pipe or terminal waits all the same
+  never,        // nothing waits: a pipe or terminal reports "would block"
+                // without reading or writing, as no flag can stop it waiting
+};
+
+IoResult receive_once(int fd, void* buffer, size_t size, std::atomic<bool>& is_socket,
+                      Waiting waiting = Waiting::allowed);
+IoResult send_once(int fd, const giovec_t* iov, int iovcnt, std::atomic<bool>& is_socket,
+                   Waiting waiting = Waiting::allowed);
 
 // Wait until `fd` is readable (writable, if `writing`) for at most `ms`
 // milliseconds: GNUTLS_INDEFINITE_TIMEOUT waits for ever, 0 only looks.

@@ -1,5 +1,6 @@
 #include "fd_port_transport.hh"
 
+#include "attempt_first.hh"
 #include "descriptor_io.hh"
 #include "port_buffers.hh"
 #include "without_guile.hh"
@@ -38,7 +39,16 @@ CapturedException system_error(const char* port_procedure, int error) {
 
 template <class Attempt>
 IoResult FdPortTransport::direct(bool pushing, Attempt attempt) {
-  IoResult r = without_guile(attempt);
+  // First in Guile mode without waiting (see attempt_first.hh); a pipe
+  // cannot be asked, and goes straight to the call that may wait.
+  AttemptGuess& guess = pushing ? push_guess_ : pull_guess_;
+  IoResult r = IoResult::failure(EAGAIN);
+  bool attempted = is_socket_ && guess.worth_attempting();
+  if (attempted) {
+    r = attempt(Waiting::never);
+    guess.attempted(!r.would_block());
+  }
+  if (!attempted || r.would_block()) r = without_guile([&] { return attempt(Waiting::allowed); });
   // EINTR goes back to the session, which runs the program's signal
   // handlers once GnuTLS has returned (see FdTransport::pull).
   if (r.error != 0 && !r.would_block() && r.error != EINTR) {
@@ -62,7 +72,7 @@ IoResult FdPortTransport::pull(void* buffer, size_t size) {
 
   // A non-blocking descriptor reports "would block", as with FdTransport.
   int fd = SCM_FPORT_FDES(p);
-  return direct(false, [&] { return receive_once(fd, buffer, size, is_socket_); });
+  return direct(false, [&](Waiting waiting) { return receive_once(fd, buffer, size, is_socket_, waiting); });
 }
 
 IoResult FdPortTransport::push(const giovec_t* iov, int iovcnt) {
@@ -77,7 +87,10 @@ IoResult FdPortTransport::push(const giovec_t* iov, int iovcnt) {
   }
 
   int fd = SCM_FPORT_FDES(p);
-  return direct(true, [&] { return send_once(fd, iov, iovcnt, is_socket_, push_waits()); });
+  return direct(true, [&](Waiting waiting) {
+    if (waiting == Waiting::allowed && !push_waits()) waiting = Waiting::socket_only;
+    return send_once(fd, iov, iovcnt, is_socket_, waiting);
+  });
 }
 
 std::unique_ptr<PortTransport> transport_for_port(SCM port) {

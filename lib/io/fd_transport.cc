@@ -1,5 +1,6 @@
 #include "fd_transport.hh"
 
+#include "attempt_first.hh"
 #include "descriptor_io.hh"
 
 #include <fcntl.h>
@@ -42,16 +43,22 @@ bool is_nonblocking(int fd) {
 // EINTR goes back to GnuTLS (as GNUTLS_E_INTERRUPTED) and from there to
 // the session, which runs the program's signal handlers in Guile mode and
 // calls again: they cannot run here, outside Guile mode and inside GnuTLS.
-IoResult FdTransport::pull(void* buffer, size_t size) { return receive_once(fd_, buffer, size, is_socket_); }
+IoResult FdTransport::pull(void* buffer, size_t size) {
+  return receive_once(fd_, buffer, size, is_socket_,
+                      NoWaitAttempt::active() ? Waiting::never : Waiting::allowed);
+}
 
 IoResult FdTransport::push(const giovec_t* iov, int iovcnt) {
-  return send_once(fd_, iov, iovcnt, is_socket_, push_waits());
+  Waiting waiting = NoWaitAttempt::active() ? Waiting::never
+                    : push_waits()          ? Waiting::allowed
+                                            : Waiting::socket_only;
+  return send_once(fd_, iov, iovcnt, is_socket_, waiting);
 }
 
 int FdTransport::wait_readable(unsigned ms) {
   // GnuTLS waits here during a handshake (it has a default timeout); a
   // non-blocking descriptor must answer "would block" instead of waiting.
-  bool nonblocking = is_nonblocking(fd_);
+  bool nonblocking = NoWaitAttempt::active() || is_nonblocking(fd_);
   int r = wait_ready(fd_, false, nonblocking ? 0 : ms);
   if (r == 0 && nonblocking) {
     errno = EAGAIN;

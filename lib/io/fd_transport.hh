@@ -22,6 +22,7 @@ class FdTransport final : public Transport {
   int wait_readable(unsigned ms) override;
   int wait_fd() const override { return fd_; }
   bool calls_scheme() const override { return false; }
+  bool attempts_without_waiting() const override { return is_socket_; }
 
   int fd() const { return fd_; }
   // The descriptor still refers to the file it referred to when given.

@@ -42,6 +42,9 @@ class Transport {
   // True when operations call into Scheme, so GnuTLS calls that may push or
   // pull must run in Guile mode.
   virtual bool calls_scheme() const = 0;
+  // True when, under a NoWaitAttempt (attempt_first.hh), operations can
+  // tell whether they would wait without waiting: worth attempting.
+  virtual bool attempts_without_waiting() const { return false; }
   // From now on, pushes that would wait report "would block" instead, where
   // the transport can tell (a socket); used when no one is left to wait.
   void stop_waiting_on_push() { push_waits_ = false; }

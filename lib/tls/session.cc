@@ -268,6 +268,29 @@ int Session::run(Op op) {
   return r;
 }
 
+template <class Op>
+int Session::run_record(Op op, io::AttemptGuess& guess) {
+  require_transport();
+  if (transport_->attempts_without_waiting() && guess.worth_attempting()) {
+    int r;
+    {
+      io::NoWaitAttempt no_wait;
+      r = op();
+    }
+    // Else the call is made again as run makes it, outside Guile mode:
+    // over a blocking descriptor it waits; over a non-blocking one it
+    // finds again that it would block, and says so.
+    bool completed = r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED;
+    guess.attempted(completed);
+    if (completed) {
+      note_alert(r);
+      if (r < 0) throw_pending_exception();
+      return r;
+    }
+  }
+  return run(op);
+}
+
 void Session::set_handshake_timeout(unsigned ms) {
   SessionActivity::Entry entry(activity_, SessionActivity::Role::sole, "a timeout change");
   gnutls_handshake_set_timeout(session_, ms);
@@ -391,7 +414,9 @@ int Session::receive(void* buffer, size_t size) {
   if (phase_ == Phase::closed && bye_how_ == GNUTLS_SHUT_RDWR) return 0;  // bye read the peer's close_notify
   if (phase_ == Phase::closing && bye_how_ == GNUTLS_SHUT_RDWR)
     throw GnutlsError(GNUTLS_E_INVALID_REQUEST, "bye is waiting for the peer's close_notify: call bye again");
-  int r = run([this, buffer, size] { return static_cast<int>(gnutls_record_recv(session_, buffer, size)); });
+  int r = run_record(
+      [this, buffer, size] { return static_cast<int>(gnutls_record_recv(session_, buffer, size)); },
+      receive_guess_);
   if (r == 0 && size > 0) alert_received_ = true;  // close_notify
   bool premature = r == GNUTLS_E_PREMATURE_TERMINATION;
   if (premature) r = 0;  // a peer gone without close_notify
@@ -408,7 +433,8 @@ int Session::send(const void* data, size_t size) {
     throw GnutlsError(GNUTLS_E_INVALID_SESSION, "cannot send: bye was called on this session");
   require_transport();
   check_phase(phase_, Operation::send);
-  return run([this, data, size] { return static_cast<int>(gnutls_record_send(session_, data, size)); });
+  return run_record([this, data, size] { return static_cast<int>(gnutls_record_send(session_, data, size)); },
+                    send_guess_);
 }
 
 int Session::rehandshake() {

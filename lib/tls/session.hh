@@ -4,6 +4,7 @@
 
 #include "captured_exception.hh"
 
+#include "attempt_first.hh"
 #include "deadline_wait_fd.hh"
 #include "foreign.hh"
 #include "port_buffers.hh"
@@ -155,6 +156,10 @@ class Session {
   int run_attempts(Op op, std::optional<Clock::time_point> deadline = std::nullopt);
   template <class Op>
   int run(Op op);
+  // run for a record call: attempted first in Guile mode without waiting,
+  // where the transport can (attempt_first.hh), as `guess` advises.
+  template <class Op>
+  int run_record(Op op, io::AttemptGuess& guess);
 
   gnutls_session_t session_ = nullptr;
   // Scheme objects the session refers to.  Session objects live in
@@ -183,6 +188,8 @@ class Session {
   bool at_end_ = false;  // the peer closed (with or without close_notify)
   StreamEnd stream_end_ = StreamEnd::open;
   SessionActivity activity_;
+  // Used under the reader and the writer role respectively.
+  io::AttemptGuess receive_guess_, send_guess_;
 
  public:
   // What GnuTLS calls back into Scheme during a handshake (see
