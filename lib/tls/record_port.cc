@@ -78,10 +78,13 @@ bool flush_without_waiting(SCM port, Session& s) {
 size_t read_record(SCM port, SCM dst, size_t start, size_t count) {
   // Whatever the program wrote must reach the peer before we wait for its
   // answer: the display-then-read idiom needs no force-output.
+  // Only output waiting to be sent asks how to send it: whether the
+  // transport is non-blocking costs a system call, one per record else.
   SCM session = port_session(port);
-  Session* maybe = Foreign<Session>::unwrap(session);
+  bool has_output = buffered_range(port_write_buffer(port)).size() > 0;
+  Session* maybe = has_output ? Foreign<Session>::unwrap(session) : nullptr;
   bool nonblocking = maybe != nullptr && transport_nonblocking(*maybe);
-  if (!nonblocking) scm_flush(port);
+  if (has_output && !nonblocking) scm_flush(port);
   return guarded(kSessionRecordPortName, [&]() -> size_t {
     Session& s = session_argument(session, 1);
     bool output_stuck = nonblocking && !flush_without_waiting(port, s);
