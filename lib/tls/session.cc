@@ -259,13 +259,16 @@ int Session::run_attempts(Op op_once, std::optional<Clock::time_point> deadline)
   return r;
 }
 
+int Session::finish(int result) {
+  note_alert(result);
+  // A Scheme exception outranks whatever GnuTLS made of the failed I/O.
+  if (result < 0) throw_pending_exception();
+  return result;
+}
+
 template <class Op>
 int Session::run(Op op) {
-  int r = run_attempts(op);
-  note_alert(r);
-  // A Scheme exception outranks whatever GnuTLS made of the failed I/O.
-  if (r < 0) throw_pending_exception();
-  return r;
+  return finish(run_attempts(op));
 }
 
 template <class Op>
@@ -282,11 +285,7 @@ int Session::run_record(Op op, io::AttemptGuess& guess) {
     // finds again that it would block, and says so.
     bool completed = r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED;
     guess.attempted(completed);
-    if (completed) {
-      note_alert(r);
-      if (r < 0) throw_pending_exception();
-      return r;
-    }
+    if (completed) return finish(r);
   }
   return run(op);
 }

@@ -156,6 +156,9 @@ class Session {
   int run_attempts(Op op, std::optional<Clock::time_point> deadline = std::nullopt);
   template <class Op>
   int run(Op op);
+  // What run does with a GnuTLS result: note an alert, throw the pending
+  // Scheme exception of a failure; the result otherwise.
+  int finish(int result);
   // run for a record call: attempted first in Guile mode without waiting,
   // where the transport can (attempt_first.hh), as `guess` advises.
   template <class Op>

@@ -22,6 +22,7 @@ using gg::io::AttemptGuess;
 using gg::io::FdTransport;
 using gg::io::IoResult;
 using gg::io::NoWaitAttempt;
+using gg::test::Pipe;
 using gg::test::pull_string;
 using gg::test::push_string;
 using gg::test::SocketPair;
@@ -41,15 +42,6 @@ struct AlarmGuard {
   ~AlarmGuard() {
     alarm(0);
     sigaction(SIGALRM, &old_action, nullptr);
-  }
-};
-
-struct Pipe {
-  int fd[2];
-  Pipe() { REQUIRE(pipe(fd) == 0); }
-  ~Pipe() {
-    close(fd[0]);
-    close(fd[1]);
   }
 };
 

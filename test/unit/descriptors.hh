@@ -1,5 +1,5 @@
-// Descriptors the unit tests make and close: a socketpair, a pipe put
-// on a given descriptor number, non-blocking mode.
+// Descriptors the unit tests make and close: a socketpair, a pipe, a pipe
+// put on a given descriptor number, non-blocking mode.
 #pragma once
 
 #include <fcntl.h>
@@ -20,6 +20,18 @@ struct SocketPair {
   }
   SocketPair(const SocketPair&) = delete;
   SocketPair& operator=(const SocketPair&) = delete;
+};
+
+// A pipe (read end fd[0], write end fd[1]), closed at the end of the scope.
+struct Pipe {
+  int fd[2];
+  Pipe() { REQUIRE(pipe(fd) == 0); }
+  ~Pipe() {
+    close(fd[0]);
+    close(fd[1]);
+  }
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
 };
 
 // A fresh pipe whose write end is also descriptor NUMBER (which must not
