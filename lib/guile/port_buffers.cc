@@ -58,6 +58,8 @@ bool buffer_has_eof(SCM buffer) {
   return laid_out(buffer) && scm_is_true(scm_c_vector_ref(buffer, kHasEofField));
 }
 
+void set_buffer_bytevector(SCM buffer, SCM bytes) { scm_c_vector_set_x(buffer, kBytevectorField, bytes); }
+
 void set_buffered_range(SCM buffer, BufferedRange range) {
   scm_c_vector_set_x(buffer, kCurField, scm_from_size_t(range.cur));
   scm_c_vector_set_x(buffer, kEndField, scm_from_size_t(range.end));

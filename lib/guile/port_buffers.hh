@@ -31,6 +31,8 @@ size_t buffer_capacity(SCM buffer);
 // True if the port's last read of its source found its end, and nobody
 // has consumed that end yet.
 bool buffer_has_eof(SCM buffer);
+// Make `bytes` the storage of the (empty) `buffer`.
+void set_buffer_bytevector(SCM buffer, SCM bytes);
 // Make [cur, end) of `buffer` hold `range`.
 void set_buffered_range(SCM buffer, BufferedRange range);
 

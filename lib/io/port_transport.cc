@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 namespace gg::io {
 
@@ -42,8 +43,8 @@ IoResult PortTransport::pull(void* buffer, size_t size) {
     if (!ready) return IoResult::failure(EAGAIN);
   }
   exception_ = CapturedException::run([&] {
-    if (reads_source_directly(size)) {
-      result = read_source(buffer, size);
+    if (std::optional<IoResult> taken = take_directly(buffer, size)) {
+      result = *taken;
       return;
     }
     // GnuTLS's buffer is lent to Guile as a bytevector so that whatever
@@ -83,25 +84,46 @@ IoResult PortTransport::push(const giovec_t* iov, int iovcnt) {
 }
 
 // Guile fills a port's buffer with reads of the buffer's size (1 KiB for
-// a custom port): a record would take many calls into Scheme.  When the
-// buffer holds nothing, one read of the source can take what GnuTLS asks
-// for instead, as Guile's suspendable ports read.  Seekable ports keep
-// their read and write buffers in step, so they are left to Guile.
-bool PortTransport::reads_source_directly(size_t size) const {
-  if (!SCM_OPINPORTP(port_) || random_access_port(port_)) return false;
-  SCM buffer = port_read_buffer(port_);
-  return buffered_range(buffer).size() == 0 && !buffer_has_eof(buffer) && buffer_capacity(buffer) < size;
+// a custom port), and GnuTLS pulls a record's 5-byte header and then its
+// body: through Guile's procedures, a record would take several calls into
+// Scheme and a bytevector made for each pull.  Instead the transport
+// fills the port's buffer itself, several records at a time, growing it
+// if it is smaller than that, and copies from it: the bytes GnuTLS has not
+// asked for yet stay the port's, and whoever reads the port after the
+// session ends finds them.  Seekable ports keep their read and write
+// buffers in step, and a buffer that holds the end of the stream must be
+// consumed as Guile does it: both are left to Guile (nullopt).
+std::optional<IoResult> PortTransport::take_directly(void* buffer, size_t size) {
+  if (!SCM_OPINPORTP(port_) || random_access()) return std::nullopt;
+  SCM read_buffer = port_read_buffer(port_);
+  SCM bytes = buffer_bytevector(read_buffer);
+  if (scm_is_false(bytes)) return std::nullopt;
+  BufferedRange range = buffered_range(read_buffer);
+  if (range.size() == 0) {
+    if (buffer_has_eof(read_buffer)) return std::nullopt;
+    if (SCM_BYTEVECTOR_LENGTH(bytes) < kChunkSize) {
+      bytes = scm_c_make_bytevector(kChunkSize);
+      set_buffer_bytevector(read_buffer, bytes);
+    }
+    size_t capacity = SCM_BYTEVECTOR_LENGTH(bytes);
+    SCM got = read_port_source(port_, bytes, 0, capacity);
+    if (scm_is_false(got)) return IoResult::failure(EAGAIN);
+    // A port type that claims more than it was asked for raises here.
+    range = {0, scm_to_unsigned_integer(got, 0, capacity)};
+    if (range.size() == 0) return IoResult::bytes(0);  // the end of the stream
+  } else if (range.end > SCM_BYTEVECTOR_LENGTH(bytes)) {
+    return std::nullopt;
+  }
+  size_t count = std::min(size, range.size());
+  std::memcpy(buffer, SCM_BYTEVECTOR_CONTENTS(bytes) + range.cur, count);
+  set_buffered_range(read_buffer, {range.cur + count, range.end});
+  return IoResult::bytes(static_cast<ssize_t>(count));
 }
 
-IoResult PortTransport::read_source(void* buffer, size_t size) {
-  size_t wanted = std::min(size, kChunkSize);
-  SCM bytes = scratch(read_scratch_, wanted);
-  SCM got = read_port_source(port_, bytes, 0, wanted);
-  if (scm_is_false(got)) return IoResult::failure(EAGAIN);
-  // A port type that claims more than it was asked for raises here.
-  size_t count = scm_to_unsigned_integer(got, 0, wanted);
-  std::memcpy(buffer, SCM_BYTEVECTOR_CONTENTS(bytes), count);
-  return IoResult::bytes(static_cast<ssize_t>(count));
+// A port's type, and so whether it can seek, is fixed when it is made.
+bool PortTransport::random_access() const {
+  if (!random_access_) random_access_ = random_access_port(port_);
+  return *random_access_;
 }
 
 // Through the port's buffer, a push larger than it would reach the port's

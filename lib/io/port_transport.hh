@@ -11,6 +11,8 @@
 
 #include <libguile.h>
 
+#include <optional>
+
 namespace gg::io {
 
 class PortTransport : public Transport {
@@ -37,14 +39,14 @@ class PortTransport : public Transport {
 
  private:
   int nonblocking_fd() const;
-  bool reads_source_directly(size_t size) const;
-  IoResult read_source(void* buffer, size_t size);
+  std::optional<IoResult> take_directly(void* buffer, size_t size);
+  bool random_access() const;
   void write_gathered(const giovec_t* iov, int iovcnt, size_t total);
 
   SCM port_;
-  // Bytevectors lent to the port's own procedures, one for each direction:
+  mutable std::optional<bool> random_access_;
+  // The bytevector lent to the port's write procedure for gathered pushes:
   // GnuTLS's buffers are never handed to Scheme code that might keep them.
-  ProtectedObject read_scratch_;
   ProtectedObject write_scratch_;
   // One for each direction: a thread may pull while another pushes.
   CapturedException exception_;       // from pull and wait_readable

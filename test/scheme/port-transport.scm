@@ -120,5 +120,89 @@ RECEIVE, called with the session, raises first and then again."
       (lambda () (set-session-transport-port! (make-session connection-end/client) port))
       (lambda (key . args) key))))
 
+;; The transport reads its port's source several records at a time; what
+;; it has read beyond the TLS stream belongs to the port, not the session.
+(define (read-past-the-stream make-port)
+  "Over the port MAKE-PORT returns for a socket, receive 200 KiB in
+records and a close_notify followed by plain bytes on the same socket;
+return the bytes received, and the line the port itself then reads."
+  (call-with-values
+      (lambda ()
+        (call-with-forked-peer
+         (lambda (socket)
+           (let ((session (make-anonymous-session connection-end/server
+                                                  #:fd (fileno socket))))
+             (handshake session)
+             (put-bytevector (session-record-port session)
+                             (make-bytevector (* 200 1024) 42))
+             (force-output (session-record-port session))
+             (bye session close-request/wr)
+             (display "plain text after TLS\n" socket)
+             (force-output socket)
+             ;; Until the client has read it all.
+             (get-u8 socket)))
+         (lambda (socket)
+           (setvbuf socket 'block 65536)
+           (let* ((port (make-port socket))
+                  (session (make-anonymous-session connection-end/client
+                                                   #:port port)))
+             (handshake session)
+             (let* ((data (get-bytevector-all (session-record-port session)))
+                    (line (read-line port)))
+               (list (bytevector-length data)
+                     (bytevector=? data (make-bytevector (* 200 1024) 42))
+                     line))))))
+    list))
+
+(test-equal "bytes after the TLS stream stay in a custom transport port"
+  '((204800 #t "plain text after TLS") 0)
+  (read-past-the-stream wrapping-port))
+
+(test-equal "bytes after the TLS stream stay in a socket transport port"
+  '((204800 #t "plain text after TLS") 0)
+  (read-past-the-stream identity))
+
+;; STARTTLS: the program reads its plain-text line, and the port's buffer
+;; may already hold the start of the handshake that follows it.
+(define (start-tls-after-a-line make-port)
+  "The peer writes a line and at once starts a TLS client over the same
+socket; here, read the line from the port MAKE-PORT returns, then serve
+TLS over that port.  Return the line, the line received over TLS and
+whether the end of the stream came next, and the peer's exit status."
+  (call-with-values
+      (lambda ()
+        (call-with-forked-peer
+         (lambda (socket)
+           (display "STARTTLS\n" socket)
+           (force-output socket)
+           (let ((session (make-anonymous-session connection-end/client
+                                                  #:fd (fileno socket))))
+             (handshake session)
+             (write-line "inside" (session-record-port session))
+             (force-output (session-record-port session))
+             (bye session close-request/wr)))
+         (lambda (socket)
+           (setvbuf socket 'block 65536)
+           ;; Both the line and the ClientHello are there by now.
+           (usleep 200000)
+           (let* ((port (make-port socket))
+                  (line (read-line port))
+                  (session (make-anonymous-session connection-end/server
+                                                   #:port port)))
+             (handshake session)
+             (let* ((record-port (session-record-port session))
+                    (inside (read-line record-port)))
+               ;; The peer's close_notify, before this end closes.
+               (list line inside (eof-object? (read-char record-port))))))))
+    list))
+
+(test-equal "a handshake starts with what the custom port had buffered"
+  '(("STARTTLS" "inside" #t) 0)
+  (start-tls-after-a-line wrapping-port))
+
+(test-equal "a handshake starts with what the socket port had buffered"
+  '(("STARTTLS" "inside" #t) 0)
+  (start-tls-after-a-line identity))
+
 (test-end "port-transport")
 (test-exit)
