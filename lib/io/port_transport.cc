@@ -16,6 +16,12 @@ namespace {
 // The most a pull reads or a push writes in one call into Scheme: several
 // records.
 constexpr size_t kChunkSize = 65536;
+// The least size of a port's read buffer once the transport fills it: the
+// largest record GnuTLS may receive (2^14 bytes of data, 2048 of
+// expansion, the 5-byte header), so that most records take one read of
+// the source.  Larger saves nothing measurable and costs each session over
+// a custom port its size.
+constexpr size_t kReadBufferSize = 20 * 1024;
 
 // A bytevector of at least `size` bytes kept in `slot`, made on first use.
 SCM scratch(ProtectedObject& slot, size_t size) {
@@ -87,8 +93,8 @@ IoResult PortTransport::push(const giovec_t* iov, int iovcnt) {
 // a custom port), and GnuTLS pulls a record's 5-byte header and then its
 // body: through Guile's procedures, a record would take several calls into
 // Scheme and a bytevector made for each pull.  Instead the transport
-// fills the port's buffer itself, several records at a time, growing it
-// if it is smaller than that, and copies from it: the bytes GnuTLS has not
+// fills the port's buffer itself, growing it to hold a whole record if it
+// is smaller, and copies from it: the bytes GnuTLS has not
 // asked for yet stay the port's, and whoever reads the port after the
 // session ends finds them.  Seekable ports keep their read and write
 // buffers in step, and a buffer that holds the end of the stream must be
@@ -101,8 +107,8 @@ std::optional<IoResult> PortTransport::take_directly(void* buffer, size_t size) 
   BufferedRange range = buffered_range(read_buffer);
   if (range.size() == 0) {
     if (buffer_has_eof(read_buffer)) return std::nullopt;
-    if (SCM_BYTEVECTOR_LENGTH(bytes) < kChunkSize) {
-      bytes = scm_c_make_bytevector(kChunkSize);
+    if (SCM_BYTEVECTOR_LENGTH(bytes) < kReadBufferSize) {
+      bytes = scm_c_make_bytevector(kReadBufferSize);
       set_buffer_bytevector(read_buffer, bytes);
     }
     size_t capacity = SCM_BYTEVECTOR_LENGTH(bytes);
