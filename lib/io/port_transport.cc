@@ -96,9 +96,12 @@ IoResult PortTransport::push(const giovec_t* iov, int iovcnt) {
 // fills the port's buffer itself, growing it to hold a whole record if it
 // is smaller, and copies from it: the bytes GnuTLS has not
 // asked for yet stay the port's, and whoever reads the port after the
-// session ends finds them.  Seekable ports keep their read and write
-// buffers in step, and a buffer that holds the end of the stream must be
-// consumed as Guile does it: both are left to Guile (nullopt).
+// session ends finds them.  An unbuffered port (setvbuf 'none) reads no
+// further than it is asked: its source gets one read of what GnuTLS asks
+// for, so that the bytes after the TLS stream stay in the source.
+// Seekable ports keep their read and write buffers in step, and a buffer
+// that holds the end of the stream must be consumed as Guile does it: both
+// are left to Guile (nullopt).
 std::optional<IoResult> PortTransport::take_directly(void* buffer, size_t size) {
   if (!SCM_OPINPORTP(port_) || random_access()) return std::nullopt;
   SCM read_buffer = port_read_buffer(port_);
@@ -107,6 +110,7 @@ std::optional<IoResult> PortTransport::take_directly(void* buffer, size_t size) 
   BufferedRange range = buffered_range(read_buffer);
   if (range.size() == 0) {
     if (buffer_has_eof(read_buffer)) return std::nullopt;
+    if (SCM_BYTEVECTOR_LENGTH(bytes) <= 1) return read_source(buffer, size);
     if (SCM_BYTEVECTOR_LENGTH(bytes) < kReadBufferSize) {
       bytes = scm_c_make_bytevector(kReadBufferSize);
       set_buffer_bytevector(read_buffer, bytes);
@@ -123,6 +127,19 @@ std::optional<IoResult> PortTransport::take_directly(void* buffer, size_t size) 
   size_t count = std::min(size, range.size());
   std::memcpy(buffer, SCM_BYTEVECTOR_CONTENTS(bytes) + range.cur, count);
   set_buffered_range(read_buffer, {range.cur + count, range.end});
+  return IoResult::bytes(static_cast<ssize_t>(count));
+}
+
+// One read of the port's source, of at most `size` bytes, through a
+// bytevector of the transport's own.
+IoResult PortTransport::read_source(void* buffer, size_t size) {
+  size_t wanted = std::min(size, kChunkSize);
+  SCM bytes = scratch(read_scratch_, wanted);
+  SCM got = read_port_source(port_, bytes, 0, wanted);
+  if (scm_is_false(got)) return IoResult::failure(EAGAIN);
+  // A port type that claims more than it was asked for raises here.
+  size_t count = scm_to_unsigned_integer(got, 0, wanted);
+  std::memcpy(buffer, SCM_BYTEVECTOR_CONTENTS(bytes), count);
   return IoResult::bytes(static_cast<ssize_t>(count));
 }
 

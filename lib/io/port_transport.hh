@@ -40,13 +40,15 @@ class PortTransport : public Transport {
  private:
   int nonblocking_fd() const;
   std::optional<IoResult> take_directly(void* buffer, size_t size);
+  IoResult read_source(void* buffer, size_t size);
   bool random_access() const;
   void write_gathered(const giovec_t* iov, int iovcnt, size_t total);
 
   SCM port_;
   mutable std::optional<bool> random_access_;
-  // The bytevector lent to the port's write procedure for gathered pushes:
+  // Bytevectors lent to the port's own procedures, one for each direction:
   // GnuTLS's buffers are never handed to Scheme code that might keep them.
+  ProtectedObject read_scratch_;
   ProtectedObject write_scratch_;
   // One for each direction: a thread may pull while another pushes.
   CapturedException exception_;       // from pull and wait_readable

@@ -122,10 +122,12 @@ RECEIVE, called with the session, raises first and then again."
 
 ;; The transport reads its port's source several records at a time; what
 ;; it has read beyond the TLS stream belongs to the port, not the session.
-(define (read-past-the-stream make-port)
+(define* (read-past-the-stream make-port
+                               #:key (read-after (lambda (port socket) (read-line port))))
   "Over the port MAKE-PORT returns for a socket, receive 200 KiB in
 records and a close_notify followed by plain bytes on the same socket;
-return the bytes received, and the line the port itself then reads."
+return the bytes received, and the line READ-AFTER then reads from the
+port or the socket."
   (call-with-values
       (lambda ()
         (call-with-forked-peer
@@ -148,7 +150,7 @@ return the bytes received, and the line the port itself then reads."
                                                    #:port port)))
              (handshake session)
              (let* ((data (get-bytevector-all (session-record-port session)))
-                    (line (read-line port)))
+                    (line (read-after port socket)))
                (list (bytevector-length data)
                      (bytevector=? data (make-bytevector (* 200 1024) 42))
                      line))))))
@@ -161,6 +163,15 @@ return the bytes received, and the line the port itself then reads."
 (test-equal "bytes after the TLS stream stay in a socket transport port"
   '((204800 #t "plain text after TLS") 0)
   (read-past-the-stream identity))
+
+(test-equal "an unbuffered custom transport port reads no further than the TLS stream"
+  '((204800 #t "plain text after TLS") 0)
+  (read-past-the-stream (lambda (socket)
+                          (let ((port (wrapping-port socket)))
+                            (setvbuf port 'none)
+                            port))
+                        ;; The bytes after the stream are still the socket's.
+                        #:read-after (lambda (port socket) (read-line socket))))
 
 ;; STARTTLS: the program reads its plain-text line, and the port's buffer
 ;; may already hold the start of the handshake that follows it.

@@ -214,6 +214,20 @@ TEST_CASE("what a read of the source brought beyond the pull stays in the port",
       holds_pattern(reinterpret_cast<unsigned char*>(SCM_BYTEVECTOR_CONTENTS(rest)), 100000 - taken, taken));
 }
 
+TEST_CASE("an unbuffered port's source is read no further than a pull asks", "[port]") {
+  SCM port = logging_port(100000);
+  eval("(setvbuf port-under-test 'none)");
+  PortTransport t(port);
+  unsigned char header[5];
+  REQUIRE(t.pull(header, sizeof header).count == 5);
+  REQUIRE(holds_pattern(header, sizeof header, 0));
+  REQUIRE(scm_to_size_t(scm_car(logged("reads"))) == 5);
+  std::string body(16384, '\0');
+  REQUIRE(t.pull(body.data(), body.size()).count == 16384);
+  REQUIRE(holds_pattern(reinterpret_cast<unsigned char*>(body.data()), body.size(), 5));
+  REQUIRE(scm_to_size_t(scm_car(logged("reads"))) == 16384);
+}
+
 TEST_CASE("GnuTLS's buffer is never lent to the port's procedures", "[port]") {
   SCM port = logging_port(100000);
   PortTransport t(port);
