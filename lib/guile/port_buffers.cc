@@ -1,6 +1,8 @@
 #include "port_buffers.hh"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include <sys/mman.h>
 
@@ -63,6 +65,16 @@ void set_buffer_bytevector(SCM buffer, SCM bytes) { scm_c_vector_set_x(buffer, k
 void set_buffered_range(SCM buffer, BufferedRange range) {
   scm_c_vector_set_x(buffer, kCurField, scm_from_size_t(range.cur));
   scm_c_vector_set_x(buffer, kEndField, scm_from_size_t(range.end));
+}
+
+size_t take_buffered(SCM buffer, void* target, size_t size) {
+  BufferedRange range = buffered_range(buffer);
+  SCM bytes = buffer_bytevector(buffer);
+  if (range.size() == 0 || scm_is_false(bytes) || range.end > SCM_BYTEVECTOR_LENGTH(bytes)) return 0;
+  size_t n = std::min(size, range.size());
+  std::memcpy(target, SCM_BYTEVECTOR_CONTENTS(bytes) + range.cur, n);
+  set_buffered_range(buffer, {range.cur + n, range.end});
+  return n;
 }
 
 LazyBufferMemory& LazyBufferMemory::operator=(LazyBufferMemory&& other) noexcept {

@@ -35,6 +35,10 @@ bool buffer_has_eof(SCM buffer);
 void set_buffer_bytevector(SCM buffer, SCM bytes);
 // Make [cur, end) of `buffer` hold `range`.
 void set_buffered_range(SCM buffer, BufferedRange range);
+// Move up to `size` of the unconsumed bytes of `buffer` to `target`, as a
+// read of the port would; the count moved, 0 if there are none or they do
+// not lie within the buffer's bytevector.
+size_t take_buffered(SCM buffer, void* target, size_t size);
 
 // The memory of a port's two buffers once use_lazy_buffer_memory moved
 // them: anonymous pages, which the system provides only once they are

@@ -13,18 +13,6 @@ namespace gg::io {
 
 namespace {
 
-// Move up to `size` bytes from the port's read buffer to `target`.
-size_t take_buffered_input(SCM port, void* target, size_t size) {
-  SCM buffer = port_read_buffer(port);
-  BufferedRange range = buffered_range(buffer);
-  SCM bytes = buffer_bytevector(buffer);
-  size_t n = std::min(size, range.size());
-  if (n == 0 || range.cur + n > buffer_capacity(buffer)) return 0;
-  std::memcpy(target, SCM_BYTEVECTOR_CONTENTS(bytes) + range.cur, n);
-  set_buffered_range(buffer, {range.cur + n, range.end});
-  return n;
-}
-
 bool has_buffered_output(SCM port) { return buffered_range(port_write_buffer(port)).size() > 0; }
 
 // The exception Guile's file ports raise for a failed read or write.
@@ -64,7 +52,7 @@ IoResult FdPortTransport::pull(void* buffer, size_t size) {
   if (!SCM_OPINFPORTP(p)) return PortTransport::pull(buffer, size);
   size_t buffered = 0;
   if (CapturedException e =
-          CapturedException::run([&] { buffered = take_buffered_input(p, buffer, size); })) {
+          CapturedException::run([&] { buffered = take_buffered(port_read_buffer(p), buffer, size); })) {
     keep_pull_exception(std::move(e));
     return IoResult::failure(EIO);
   }

@@ -105,29 +105,24 @@ IoResult PortTransport::push(const giovec_t* iov, int iovcnt) {
 std::optional<IoResult> PortTransport::take_directly(void* buffer, size_t size) {
   if (!SCM_OPINPORTP(port_) || random_access()) return std::nullopt;
   SCM read_buffer = port_read_buffer(port_);
+  if (size_t taken = take_buffered(read_buffer, buffer, size))
+    return IoResult::bytes(static_cast<ssize_t>(taken));
   SCM bytes = buffer_bytevector(read_buffer);
-  if (scm_is_false(bytes)) return std::nullopt;
-  BufferedRange range = buffered_range(read_buffer);
-  if (range.size() == 0) {
-    if (buffer_has_eof(read_buffer)) return std::nullopt;
-    if (SCM_BYTEVECTOR_LENGTH(bytes) <= 1) return read_source(buffer, size);
-    if (SCM_BYTEVECTOR_LENGTH(bytes) < kReadBufferSize) {
-      bytes = scm_c_make_bytevector(kReadBufferSize);
-      set_buffer_bytevector(read_buffer, bytes);
-    }
-    size_t capacity = SCM_BYTEVECTOR_LENGTH(bytes);
-    SCM got = read_port_source(port_, bytes, 0, capacity);
-    if (scm_is_false(got)) return IoResult::failure(EAGAIN);
-    // A port type that claims more than it was asked for raises here.
-    range = {0, scm_to_unsigned_integer(got, 0, capacity)};
-    if (range.size() == 0) return IoResult::bytes(0);  // the end of the stream
-  } else if (range.end > SCM_BYTEVECTOR_LENGTH(bytes)) {
+  // A buffer not laid out as expected, or holding the end of the stream.
+  if (scm_is_false(bytes) || buffered_range(read_buffer).size() > 0 || buffer_has_eof(read_buffer))
     return std::nullopt;
+  if (SCM_BYTEVECTOR_LENGTH(bytes) <= 1) return read_source(buffer, size);
+  if (SCM_BYTEVECTOR_LENGTH(bytes) < kReadBufferSize) {
+    bytes = scm_c_make_bytevector(kReadBufferSize);
+    set_buffer_bytevector(read_buffer, bytes);
   }
-  size_t count = std::min(size, range.size());
-  std::memcpy(buffer, SCM_BYTEVECTOR_CONTENTS(bytes) + range.cur, count);
-  set_buffered_range(read_buffer, {range.cur + count, range.end});
-  return IoResult::bytes(static_cast<ssize_t>(count));
+  size_t capacity = SCM_BYTEVECTOR_LENGTH(bytes);
+  SCM got = read_port_source(port_, bytes, 0, capacity);
+  if (scm_is_false(got)) return IoResult::failure(EAGAIN);
+  // A port type that claims more than it was asked for raises here.
+  set_buffered_range(read_buffer, {0, scm_to_unsigned_integer(got, 0, capacity)});
+  // Nothing to take is the end of the stream.
+  return IoResult::bytes(static_cast<ssize_t>(take_buffered(read_buffer, buffer, size)));
 }
 
 // One read of the port's source, of at most `size` bytes, through a
