@@ -8,6 +8,11 @@
  *   raw-tls handshakes resumed COUNT KEY CERT   X.509, every one resumed
  *   raw-tls handshakes resumed-tls12 COUNT KEY CERT   the same, TLS 1.2 only
  *   raw-tls make-certificate KEY CERT    writes a self-signed ECDSA pair
+ *
+ * Each session parses its priority string (gnutls_priority_set_direct), as
+ * most C programs do.  With RAW_TLS_PRIORITIES_ONCE set in the environment,
+ * each string is parsed once and the sessions share the result, as the
+ * bindings do: bench/cpu-work counts the instructions of both.
  */
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -36,14 +41,31 @@ struct credentials {
   gnutls_certificate_credentials_t certificate;
 };
 
+static void set_priorities(gnutls_session_t s, const char *string) {
+  static int once = -1;
+  static const char *parsed_string;
+  static gnutls_priority_t parsed;
+  if (once < 0) once = getenv("RAW_TLS_PRIORITIES_ONCE") != NULL;
+  if (!once) {
+    check(gnutls_priority_set_direct(s, string, NULL), "priorities");
+    return;
+  }
+  if (string != parsed_string) {
+    if (parsed_string != NULL) gnutls_priority_deinit(parsed);
+    check(gnutls_priority_init(&parsed, string, NULL), "priority_init");
+    parsed_string = string;
+  }
+  check(gnutls_priority_set(s, parsed), "priorities");
+}
+
 static gnutls_session_t make_session(unsigned end, const struct credentials *c, int fd) {
   gnutls_session_t s;
   check(gnutls_init(&s, end), "gnutls_init");
   if (c->x509) {
-    check(gnutls_priority_set_direct(s, x509_priorities, NULL), "priorities");
+    set_priorities(s, x509_priorities);
     check(gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, c->certificate), "credentials");
   } else {
-    check(gnutls_priority_set_direct(s, ANON_PRIORITIES, NULL), "priorities");
+    set_priorities(s, ANON_PRIORITIES);
     check(gnutls_credentials_set(s, GNUTLS_CRD_ANON,
                                  end == GNUTLS_SERVER ? (void *)c->anon_server : (void *)c->anon_client),
           "credentials");
