@@ -16,7 +16,7 @@
              ((ice-9 ports internal) #:select (port-read-wait-fd port-write-wait-fd))
              (rnrs bytevectors))
 
-(alarm 100)                             ; a task stuck in C cannot hang the suite
+(test-alarm 100)                        ; a task stuck in C cannot hang the suite
 
 (define (set-nonblocking! port)
   (fcntl port F_SETFL (logior O_NONBLOCK (fcntl port F_GETFL))))

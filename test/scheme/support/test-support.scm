@@ -12,6 +12,7 @@
   #:use-module (ice-9 binary-ports)
   #:use-module (ice-9 rdelim)
   #:export (test-exit
+            test-alarm
             test-match
             for-each-combination
             end-name
@@ -40,6 +41,18 @@
 ;; Guile children get them back through wrappers.
 (when (getenv "SANITIZER_PRELOAD")
   (unsetenv "LD_PRELOAD"))
+
+;; A whole file's backstop against a hang must not fire before Meson's own
+;; timeout does: the valgrind and sanitizer passes stretch that timeout,
+;; and say by how much in TEST_TIMEOUT_MULTIPLIER.
+(define (test-alarm seconds)
+  "Schedule SIGALRM, which ends the test, after SECONDS times the
+pass's timeout multiplier (TEST_TIMEOUT_MULTIPLIER, default 1)."
+  (alarm (inexact->exact
+          (ceiling
+           (* seconds
+              (or (and=> (getenv "TEST_TIMEOUT_MULTIPLIER") string->number)
+                  1))))))
 
 ;; A test of a value's shape that shows the value when it fails: the
 ;; test passes if EXPR's value matches one of the `match' CLAUSES and that
