@@ -16,6 +16,10 @@
 ;;; each state of their life (see "Session states" below), client and
 ;;; server, TLS 1.2 and TLS 1.3: one child per state, a fresh session per
 ;;; call.
+;;;
+;;; An argument K/N after the file name runs the Kth of N shares of the
+;;; procedures and of the states (Meson runs the shares as separate tests,
+;;; in parallel); without one, the file runs everything.
 
 (use-modules (srfi srfi-1)
              (srfi srfi-9)
@@ -802,12 +806,39 @@ strings naming the procedure and the state: the empty list if none."
             '("succeeded")
             '()))))))
 
+(define (parse-share argument)
+  "Return (K . N) from the \"K/N\" ARGUMENT, or #f if it is not one."
+  (match (map string->number (string-split argument #\/))
+    (((? exact-integer? k) (? exact-integer? n))
+     (and (<= 1 k n) (cons k n)))
+    (_ #f)))
+
+(define share
+  ;; (K . N): this run checks every Nth case from the Kth on.
+  (match (command-line)
+    ((_) '(1 . 1))
+    ((_ argument) (or (parse-share argument)
+                      (error "misuse-matrix: expected K/N, got" argument)))))
+
+(define (this-share items)
+  "Return the elements of ITEMS that fall to this run's share."
+  (match share
+    ((k . n)
+     (filter-map (lambda (item i) (and (= (modulo i n) (1- k)) item))
+                 items (iota (length items))))))
+
 (test-begin "misuse-matrix")
 
 (define procedures
   (append (filter (match-lambda ((name . value) (procedure? value)))
                   (exported-values))
           pseudo-procedures))
+
+(test-assert "a share of K/N is K of N, within them"
+  (and (equal? (parse-share "2/3") '(2 . 3))
+       (not (parse-share "3/2"))
+       (not (parse-share "0/2"))
+       (not (parse-share "x/2"))))
 
 (test-assert "the module exports procedures"
   (> (length procedures) (length pseudo-procedures)))
@@ -830,23 +861,30 @@ strings naming the procedure and the state: the empty list if none."
                  (lambda (ok? calls)
                    (set! total-calls (+ total-calls calls))
                    ok?)))))
-          procedures)
+          (this-share procedures))
 
 (test-equal "every exported procedure taking a session is called in every state"
   '()
   (lset-difference eq? (session-taking-exports) (map car session-calls)))
 
-(for-each-combination
- (lambda (kind end state)
-   (test-equal (format #f "session state ~a: ~a, ~a" state (end-name end) (car kind))
-     '()
-     (state-problems state end (cdr kind))))
- protocol-kinds
- (list connection-end/client connection-end/server)
- session-states)
+(for-each (match-lambda
+            ((kind end state)
+             (test-equal (format #f "session state ~a: ~a, ~a"
+                                 state (end-name end) (car kind))
+               '()
+               (state-problems state end (cdr kind)))))
+          (this-share
+           (append-map (lambda (kind)
+                         (append-map (lambda (end)
+                                       (map (lambda (state) (list kind end state))
+                                            session-states))
+                                     (list connection-end/client
+                                           connection-end/server)))
+                       protocol-kinds)))
 
-(format #t "~a procedures, ~a calls; outcomes: ~s~%"
-        (length procedures) total-calls
+(format #t "~a of ~a procedures (share ~a/~a), ~a calls; outcomes: ~s~%"
+        (length (this-share procedures)) (length procedures)
+        (car share) (cdr share) total-calls
         (sort (hash-map->list cons key-counts)
               (lambda (a b) (string<? (symbol->string (car a))
                                       (symbol->string (car b))))))
