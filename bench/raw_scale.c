@@ -109,7 +109,7 @@ static int memory(long count) {
   if (pid < 0) fail("fork");
   if (pid == 0) {
     close(control[0]);
-    alarm(600);
+    alarm(peer_timeout());
     serve(listener, control[1], count);
     _exit(0);
   }

@@ -110,7 +110,7 @@ static int fork_peer(void (*serve)(int fd, void *arg), void *arg, pid_t *pid) {
   *pid = fork();
   if (*pid == 0) {
     close(sv[0]);
-    alarm(600);
+    alarm(peer_timeout());
     serve(sv[1], arg);
     _exit(0);
   }

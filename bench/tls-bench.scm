@@ -45,12 +45,17 @@
 
 ;;; Plumbing
 
+(define (peer-timeout)
+  "Seconds after which a forked peer is ended: BENCH_PEER_TIMEOUT (which
+bench/run raises for the runs under callgrind), or 600."
+  (or (and=> (getenv "BENCH_PEER_TIMEOUT") string->number) 600))
+
 (define (call-with-peer peer proc)
   "Run PEER in a forked child with one end of a socketpair and PROC in
 this process with the other; return what PROC returns.  A child that
 raises exits non-zero, and so does this process then."
   (call-with-values
-      (lambda () (call-with-forked-peer peer proc #:timeout 600))
+      (lambda () (call-with-forked-peer peer proc #:timeout (peer-timeout)))
     (lambda (result status)
       (unless (eqv? status 0)
         (error "benchmark peer failed"))
